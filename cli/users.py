@@ -1,0 +1,56 @@
+"""Operator commands for accounts."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import render
+from cli.common import group
+from store.models import Locale, Role
+
+app = group("Accounts: customers, agents and admins.")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The account's e-mail address."),
+    name: str = typer.Option("", "--name", help="Display name."),
+    role: Role = typer.Option(Role.CUSTOMER, "--role", help="customer, agent or admin."),
+    locale: Locale = typer.Option(Locale.EN, "--locale", help="Language of notices: en or uk."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Add an account."""
+    account = ctx.obj.store().add_account(email, name, role, locale)
+    if as_json:
+        render.emit_json(render.account_json(account))
+    else:
+        typer.echo(f"Added {account.role.value} {account.email}.")
+
+
+@app.command("list")
+def list_accounts(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """List accounts."""
+    accounts = ctx.obj.store().list_accounts()
+    if as_json:
+        render.emit_json([render.account_json(a) for a in accounts])
+        return
+    if not accounts:
+        render.note("No accounts.")
+        return
+    render.table(
+        ["EMAIL", "NAME", "ROLE", "LOCALE", "NOTICES"],
+        [
+            [
+                a.email,
+                a.name or "-",
+                a.role.value,
+                a.locale.value,
+                ",".join(c for c, on in (("email", a.email_notices), ("push", a.push_notices)) if on)
+                or "none",
+            ]
+            for a in accounts
+        ],
+    )

@@ -1,0 +1,241 @@
+"""Settings: built-in defaults, overridden by one TOML file, into one frozen object.
+
+Every key is declared once in SCHEMA, with its default and the comment that `support init`
+and config.example.toml print above it, so the docs cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from store.errors import ConfigError
+
+APP_NAME = "support"
+
+# section -> key -> (default, comment). Empty strings mean "derived" (see the comment).
+SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
+    "store": {
+        "path": ("", "SQLite file. Empty: support.db in data_dir. --db / SUPPORT_DB win."),
+        "data_dir": (
+            "",
+            "Store, attachments, outbox and generated secrets. Empty: the user's data directory.",
+        ),
+    },
+    "limits": {
+        "subject_max_chars": (200, "Longest ticket subject, in characters."),
+        "body_max_chars": (20000, "Longest message body, in characters."),
+    },
+    "links": {
+        "ticket_url": (
+            "https://support.example.com/tickets/{number}",
+            "Ticket page on the signed-in site, put in account customers' notices.",
+        ),
+        "guest_url": (
+            "https://support.example.com/guest/{number}?token={token}",
+            "Guest link template: {number} and {token} are filled in.",
+        ),
+    },
+    "rules": {
+        "remind_after_days": (
+            3,
+            "A ticket in awaiting_info gets one reminder after this many days.",
+        ),
+        "resolve_after_days": (7, "...and is resolved after this many days."),
+        "close_after_days": (7, "A resolved ticket is closed after this many days."),
+    },
+    "secrets": {
+        "server_secret": (
+            "",
+            "Signs guest links and hashes codes. Empty: generated into data_dir/secret.",
+        ),
+    },
+    "email": {
+        "transport": ("file", '"file" writes .eml files into outbox_dir; "smtp" sends.'),
+        "from_address": ("no-reply@support.example.com", "No-reply sender of every notice."),
+        "from_name": ("Support", "Display name of the sender."),
+        "outbox_dir": ("", "Folder of the file transport. Empty: data_dir/outbox."),
+        "smtp_host": ("localhost", "SMTP server."),
+        "smtp_port": (587, "SMTP port."),
+        "smtp_security": ("starttls", '"starttls", "tls" or "none".'),
+        "smtp_user": ("", "SMTP user name. Empty: no login."),
+        "smtp_password_env": (
+            "SUPPORT_SMTP_PASSWORD",
+            "Environment variable holding the SMTP password.",
+        ),
+        "timeout_seconds": (30, "Give up on a silent SMTP server after this long."),
+    },
+    "push": {
+        "vapid_private_key": ("", "VAPID private key (PEM). `support push keygen` fills it in."),
+        "vapid_public_key": ("", "VAPID public key (URL-safe base64) for browsers."),
+        "vapid_subject": ("mailto:no-reply@support.example.com", "VAPID `sub` claim."),
+        "ttl_seconds": (86400, "How long a push service keeps an undelivered notice."),
+        "urgency": ("normal", '"very-low", "low", "normal" or "high".'),
+        "timeout_seconds": (10, "Give up on a silent push service after this long."),
+    },
+    "delivery": {
+        "max_attempts": (10, "Attempts before a notice is dead."),
+        "backoff_base_seconds": (30, "First retry waits up to this long (full jitter)."),
+        "backoff_cap_seconds": (3600, "No retry waits longer than this."),
+        "lease_seconds": (60, "A claimed notice returns to the queue if its daemon dies."),
+    },
+}
+
+CHOICES: dict[tuple[str, str], frozenset[str]] = {
+    ("email", "transport"): frozenset({"file", "smtp"}),
+    ("email", "smtp_security"): frozenset({"starttls", "tls", "none"}),
+    ("push", "urgency"): frozenset({"very-low", "low", "normal", "high"}),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path | None
+    values: dict[str, dict[str, Any]]
+    data_dir: Path
+    db_path: Path
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+    def number(self, section: str, key: str) -> int:
+        value = self.values[section][key]
+        assert isinstance(value, int)
+        return value
+
+    def text(self, section: str, key: str) -> str:
+        value = self.values[section][key]
+        assert isinstance(value, str)
+        return value
+
+    @property
+    def outbox_dir(self) -> Path:
+        configured = self.text("email", "outbox_dir")
+        return Path(configured) if configured else self.data_dir / "outbox"
+
+    def server_secret(self) -> bytes:
+        """The configured secret, else one generated once into the data directory (0600)."""
+        configured = self.text("secrets", "server_secret")
+        if configured:
+            return configured.encode()
+        path = self.data_dir / "secret"
+        try:
+            return path.read_bytes().strip()
+        except FileNotFoundError:
+            pass
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(32).encode()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process won the race: use theirs
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(value)
+        return value
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+def find_config_path(explicit: str | None) -> tuple[Path, bool]:
+    """Where the config is and whether it must exist: --config, SUPPORT_CONFIG, user config dir."""
+    if explicit:
+        return Path(explicit), True
+    from_env = os.environ.get("SUPPORT_CONFIG")
+    if from_env:
+        return Path(from_env), True
+    return default_config_path(), False
+
+
+def load(explicit: str | None = None, db_override: str | None = None) -> Config:
+    path, required = find_config_path(explicit)
+    raw: dict[str, Any] = {}
+    source: Path | None = None
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+        source = path
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path}: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path}: not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(f"config file {path}: {error.strerror}") from None
+    values = validate(raw, path)
+    data_dir = Path(values["store"]["data_dir"]) if values["store"]["data_dir"] else default_data_dir()
+    db = db_override or os.environ.get("SUPPORT_DB") or values["store"]["path"]
+    db_path = Path(db) if db else data_dir / "support.db"
+    return Config(source=source, values=values, data_dir=data_dir.expanduser(), db_path=db_path.expanduser())
+
+
+def validate(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
+    values = {section: {key: spec[0] for key, spec in keys.items()} for section, keys in SCHEMA.items()}
+    for section, table in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"config file {path}: unknown section [{section}]")
+        if not isinstance(table, dict):
+            raise ConfigError(f"config file {path}: [{section}] must be a table")
+        for key, value in table.items():
+            if key not in SCHEMA[section]:
+                raise ConfigError(f"config file {path}: unknown key {key!r} in [{section}]")
+            default = SCHEMA[section][key][0]
+            if type(value) is not type(default):
+                kind = "a number" if isinstance(default, int) else "a string"
+                raise ConfigError(f"config file {path}: [{section}] {key} must be {kind}")
+            if isinstance(value, int) and value < 0:
+                raise ConfigError(f"config file {path}: [{section}] {key} must not be negative")
+            allowed = CHOICES.get((section, key))
+            if allowed is not None and value not in allowed:
+                choices = ", ".join(sorted(allowed))
+                raise ConfigError(f"config file {path}: [{section}] {key} must be one of {choices}")
+            values[section][key] = value
+    return values
+
+
+def render(overrides: dict[str, dict[str, Any]] | None = None) -> str:
+    """A commented TOML document of every key; values rendered by tomli-w."""
+    import tomli_w
+
+    overrides = overrides or {}
+    lines = [
+        "# support configuration. Every key is optional: a missing key takes the default shown.",
+        "# Found by --config, then $SUPPORT_CONFIG, then the user's config directory.",
+    ]
+    for section, keys in SCHEMA.items():
+        lines += ["", f"[{section}]"]
+        for key, (default, comment) in keys.items():
+            value = overrides.get(section, {}).get(key, default)
+            lines.append(f"# {comment}")
+            lines.append(tomli_w.dumps({key: value}).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def write_new(path: Path, text: str, force: bool) -> None:
+    """Write the config readable by its owner only, never briefly readable by others."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"{path} exists; use --force to overwrite it") from None
+    except OSError as error:
+        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

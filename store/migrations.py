@@ -1,0 +1,169 @@
+"""The versioned schema. A step's function name is its identity: never rename or edit one
+that has shipped; add a new step instead.
+
+The CLI checks for pending steps with plain sqlite3 (`pending_names`) and imports
+sqlite-utils only when there is something to apply, so read paths start fast.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+MIGRATION_SET = "support"
+MIGRATIONS_TABLE = "_sqlite_migrations"
+
+
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN ('customer', 'agent', 'admin')),
+            locale TEXT NOT NULL CHECK (locale IN ('en', 'uk')),
+            email_notices INTEGER NOT NULL DEFAULT 1 CHECK (email_notices IN (0, 1)),
+            push_notices INTEGER NOT NULL DEFAULT 1 CHECK (push_notices IN (0, 1)),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE tickets (
+            number INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL,
+            requester_id INTEGER REFERENCES accounts(id),
+            guest_email TEXT,
+            locale TEXT NOT NULL CHECK (locale IN ('en', 'uk')),
+            assignee_id INTEGER REFERENCES accounts(id),
+            status TEXT NOT NULL CHECK (status IN
+                ('open', 'in_progress', 'answered', 'awaiting_info', 'resolved', 'closed')),
+            link_version INTEGER NOT NULL DEFAULT 1,
+            reminded_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((requester_id IS NULL) <> (guest_email IS NULL))
+        );
+        CREATE INDEX tickets_by_activity ON tickets (updated_at, number);
+        CREATE INDEX tickets_by_requester ON tickets (requester_id, updated_at, number);
+        CREATE INDEX tickets_by_guest ON tickets (guest_email, updated_at, number);
+        CREATE INDEX tickets_by_assignee ON tickets (assignee_id, updated_at, number);
+        CREATE INDEX tickets_by_status ON tickets (status, updated_at, number);
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            ticket INTEGER NOT NULL REFERENCES tickets(number),
+            author_id INTEGER REFERENCES accounts(id),
+            author_email TEXT NOT NULL,
+            internal INTEGER NOT NULL CHECK (internal IN (0, 1)),
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX messages_by_ticket ON messages (ticket, id);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            ticket INTEGER NOT NULL REFERENCES tickets(number),
+            actor_id INTEGER REFERENCES accounts(id),
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN
+                ('created', 'status', 'reply', 'assigned', 'reminder')),
+            old TEXT,
+            new TEXT,
+            message_id INTEGER REFERENCES messages(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX events_by_ticket ON events (ticket, id);
+        CREATE TABLE push_subscriptions (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            endpoint TEXT NOT NULL UNIQUE,
+            p256dh TEXT NOT NULL,
+            auth TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX push_subscriptions_by_account ON push_subscriptions (account_id);
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events(id),
+            ticket INTEGER NOT NULL REFERENCES tickets(number),
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'push')),
+            recipient TEXT NOT NULL,
+            subscription_id INTEGER REFERENCES push_subscriptions(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('received', 'status', 'reply', 'reminder')),
+            status TEXT NOT NULL,
+            locale TEXT NOT NULL CHECK (locale IN ('en', 'uk')),
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sending', 'sent', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            lease_owner TEXT,
+            lease_until TEXT,
+            last_error TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (event_id, channel, recipient)
+        );
+        CREATE INDEX notices_due ON notices (state, next_attempt_at);
+        CREATE INDEX notices_by_ticket ON notices (ticket);
+        """
+    )
+
+
+STEPS = (m001_initial,)
+
+
+def step_names() -> tuple[str, ...]:
+    return tuple(step.__name__ for step in STEPS)
+
+
+def applied_names(cx: sqlite3.Connection) -> list[str]:
+    try:
+        rows = cx.execute(
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
+            (MIGRATION_SET,),
+        ).fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return []
+        raise
+    return [row[0] for row in rows]
+
+
+def pending_names(cx: sqlite3.Connection) -> list[str]:
+    done = set(applied_names(cx))
+    return [name for name in step_names() if name not in done]
+
+
+def migrations() -> Any:
+    from sqlite_utils.migrations import Migrations
+
+    registry = Migrations(MIGRATION_SET)
+    for step in STEPS:
+        registry()(step)
+    return registry
+
+
+def apply(cx: sqlite3.Connection, stop_before: str | None = None) -> list[str]:
+    """Apply pending steps in one IMMEDIATE transaction, so two processes opening a new
+    store at once cannot both migrate; returns the names applied."""
+    from sqlite_utils import Database
+
+    db = Database(cx)
+    cx.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so before BEGIN
+    try:
+        cx.execute("BEGIN IMMEDIATE")
+        try:
+            before = set(applied_names(cx))
+            migrations().apply(db, stop_before=stop_before)
+            after = applied_names(cx)
+            problems = cx.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"migration left {len(problems)} dangling references")
+            cx.execute("COMMIT")
+        except BaseException:
+            if cx.in_transaction:
+                cx.execute("ROLLBACK")
+            raise
+    finally:
+        cx.execute("PRAGMA foreign_keys = ON")
+    return [name for name in after if name not in before]

@@ -1,0 +1,543 @@
+"""The operations the shells call. Each write is one BEGIN IMMEDIATE transaction that writes
+the ticket, its event and the notices the event yields together, or nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from store import clock, db, lifecycle, migrations
+from store.config import Config
+from store.errors import Forbidden, NotFound, Refused, SupportError, UsageError
+from store.lifecycle import Reason, ReplyIntent
+from store.models import (
+    OPEN_STATUSES,
+    STAFF_ROLES,
+    Account,
+    Actor,
+    ActorKind,
+    Created,
+    Event,
+    EventKind,
+    Locale,
+    Message,
+    Replied,
+    Role,
+    Status,
+    StatusChanged,
+    TicketSummary,
+    TicketView,
+)
+from store.notices import Recipient, notices_for
+from store.text import canonical_email, clean_body, clean_name, clean_subject
+
+CLOSED_STATUSES = frozenset(Status) - OPEN_STATUSES
+
+_SUMMARY_SQL = """
+    SELECT t.number, t.subject, t.status, t.requester_id, t.guest_email, t.created_at,
+           t.updated_at, COALESCE(r.email, t.guest_email) AS requester, a.email AS assignee
+    FROM tickets t
+    LEFT JOIN accounts r ON r.id = t.requester_id
+    LEFT JOIN accounts a ON a.id = t.assignee_id
+"""
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    statuses: frozenset[Status] | None = None
+    requester: str | None = None
+    assignee: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    path: str
+    applied: tuple[str, ...]
+    pending: tuple[str, ...]
+
+
+class Store:
+    def __init__(self, config: Config, cx: sqlite3.Connection) -> None:
+        self.config = config
+        self.cx = cx
+
+    @classmethod
+    def open(cls, config: Config, migrate: bool = True) -> Store:
+        cx = db.connect(config.db_path)
+        try:
+            if migrate and migrations.pending_names(cx):
+                migrations.apply(cx)
+        except sqlite3.DatabaseError as error:
+            cx.close()
+            raise SupportError(f"cannot open the store at {config.db_path}: {error}") from None
+        except SupportError:
+            cx.close()
+            raise
+        return cls(config, cx)
+
+    def close(self) -> None:
+        self.cx.close()
+
+    # -- schema -------------------------------------------------------------------------
+
+    def schema_status(self) -> SchemaStatus:
+        return SchemaStatus(
+            str(self.config.db_path),
+            tuple(migrations.applied_names(self.cx)),
+            tuple(migrations.pending_names(self.cx)),
+        )
+
+    def migrate(self) -> list[str]:
+        return migrations.apply(self.cx)
+
+    # -- accounts -----------------------------------------------------------------------
+
+    def add_account(self, email: str, name: str, role: Role, locale: Locale) -> Account:
+        address = canonical_email(email)
+        display = clean_name(name)
+        with db.write(self.cx) as cx:
+            if cx.execute("SELECT 1 FROM accounts WHERE email = ?", (address,)).fetchone():
+                raise SupportError(f"an account for {address} already exists")
+            cx.execute(
+                "INSERT INTO accounts (email, name, role, locale, created_at) VALUES (?, ?, ?, ?, ?)",
+                (address, display, role.value, locale.value, clock.now_text()),
+            )
+            account = self._account_where("email = ?", address)
+        assert account is not None
+        return account
+
+    def list_accounts(self) -> list[Account]:
+        rows = self.cx.execute("SELECT * FROM accounts ORDER BY email").fetchall()
+        return [_account(row) for row in rows]
+
+    def set_preferences(
+        self,
+        actor: Actor,
+        email_notices: bool | None = None,
+        push_notices: bool | None = None,
+        locale: Locale | None = None,
+    ) -> Account:
+        account = self._require_account(actor)
+        changes = {
+            "email_notices": None if email_notices is None else int(email_notices),
+            "push_notices": None if push_notices is None else int(push_notices),
+            "locale": None if locale is None else locale.value,
+        }
+        with db.write(self.cx) as cx:
+            for column, value in changes.items():
+                if value is not None:
+                    cx.execute(f"UPDATE accounts SET {column} = ? WHERE id = ?", (value, account.id))
+            updated = self._account_where("id = ?", account.id)
+        assert updated is not None
+        return updated
+
+    def actor_for(self, email: str | None) -> Actor:
+        """The acting identity for --as EMAIL; no --as means the operator."""
+        if email is None:
+            return Actor(ActorKind.OPERATOR)
+        account = self._account_where("email = ?", canonical_email(email))
+        if account is None:
+            raise Refused(f"no account for --as {canonical_email(email)}; add it with `support user add`")
+        return Actor(ActorKind.STAFF if account.is_staff else ActorKind.CUSTOMER, account=account)
+
+    def _account_where(self, where: str, value: object) -> Account | None:
+        row = self.cx.execute(f"SELECT * FROM accounts WHERE {where}", (value,)).fetchone()
+        return _account(row) if row else None
+
+    @staticmethod
+    def _require_account(actor: Actor) -> Account:
+        if actor.account is None:
+            raise UsageError("this command needs --as EMAIL (the account acting)")
+        return actor.account
+
+    # -- tickets ------------------------------------------------------------------------
+
+    def create_ticket(
+        self,
+        actor: Actor,
+        subject: str,
+        body: str,
+        guest_email: str | None = None,
+        guest_locale: Locale = Locale.EN,
+    ) -> Created:
+        limits = self.config.values["limits"]
+        subject = clean_subject(subject, limits["subject_max_chars"])
+        body = clean_body(body, limits["body_max_chars"])
+        if guest_email is not None:
+            if actor.kind is not ActorKind.OPERATOR:
+                raise UsageError("--guest-email is for guests: leave out --as")
+            requester_id, guest, locale, author = (
+                None,
+                canonical_email(guest_email),
+                guest_locale,
+                None,
+            )
+        else:
+            account = actor.account
+            if account is None:
+                raise UsageError("create needs --as EMAIL, or --guest-email for a guest")
+            requester_id, guest, locale, author = account.id, None, account.locale, account
+        now = clock.now_text()
+        with db.write(self.cx) as cx:
+            other_open = self._open_tickets_of(requester_id, guest)
+            number = cx.execute("SELECT COALESCE(MAX(number), 10000) + 1 FROM tickets").fetchone()[0]
+            cx.execute(
+                "INSERT INTO tickets (number, subject, requester_id, guest_email, locale, status,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
+                (number, subject, requester_id, guest, locale.value, now, now),
+            )
+            message_id = self._insert_message(number, author, guest, body, internal=False, now=now)
+            self._record_event(
+                number,
+                actor if author else Actor(ActorKind.GUEST, guest_email=guest),
+                EventKind.CREATED,
+                None,
+                None,
+                Status.OPEN.value,
+                message_id,
+                now,
+            )
+            summary = self._summary(number, actor)
+        return Created(summary, tuple(other_open))
+
+    def _open_tickets_of(self, requester_id: int | None, guest: str | None) -> list[int]:
+        column, value = ("requester_id", requester_id) if requester_id is not None else ("guest_email", guest)
+        placeholders = ",".join("?" * len(OPEN_STATUSES))
+        rows = self.cx.execute(
+            f"SELECT number FROM tickets WHERE {column} = ? AND status IN ({placeholders})"
+            " ORDER BY updated_at DESC, number DESC LIMIT 10",
+            (value, *sorted(OPEN_STATUSES)),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def list_tickets(self, actor: Actor, wanted: TicketFilter) -> list[TicketSummary]:
+        where: list[str] = []
+        params: list[Any] = []
+        if actor.kind is ActorKind.STAFF:
+            pass
+        elif actor.kind is ActorKind.CUSTOMER and actor.account is not None:
+            where.append("t.requester_id = ?")
+            params.append(actor.account.id)
+            if wanted.assignee is not None:
+                raise Forbidden("only staff may filter by assignee")
+        elif actor.kind is ActorKind.GUEST and actor.guest_ticket is not None:
+            where.append("t.number = ?")
+            params.append(actor.guest_ticket)
+        else:
+            raise UsageError("list needs --as EMAIL (or a guest session)")
+        if wanted.statuses is not None:
+            where.append(f"t.status IN ({','.join('?' * len(wanted.statuses))})")
+            params.extend(sorted(wanted.statuses))
+        if wanted.requester is not None:
+            address = canonical_email(wanted.requester)
+            where.append("(t.requester_id = (SELECT id FROM accounts WHERE email = ?) OR t.guest_email = ?)")
+            params.extend([address, address])
+        if wanted.assignee is not None:
+            where.append("t.assignee_id = (SELECT id FROM accounts WHERE email = ?)")
+            params.append(canonical_email(wanted.assignee))
+        sql = _SUMMARY_SQL + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY t.updated_at DESC, t.number DESC"
+        if wanted.limit > 0:
+            sql += f" LIMIT {int(wanted.limit)}"
+        rows = self.cx.execute(sql, params).fetchall()
+        return [_summary(row, actor.is_staff) for row in rows]
+
+    def view_ticket(self, actor: Actor, number: int) -> TicketView:
+        with db.read(self.cx) as cx:
+            self._visible_row(actor, number)
+            summary = self._summary(number, actor)
+            internal_filter = "" if actor.is_staff else " AND m.internal = 0"
+            messages = cx.execute(
+                "SELECT m.id, m.author_email, m.body, m.internal, m.created_at,"
+                " COALESCE(a.name, '') AS name, COALESCE(a.role, 'guest') AS role"
+                " FROM messages m LEFT JOIN accounts a ON a.id = m.author_id"
+                f" WHERE m.ticket = ?{internal_filter} ORDER BY m.id",
+                (number,),
+            ).fetchall()
+            kinds_hidden = "" if actor.is_staff else " AND kind <> 'assigned'"
+            events = cx.execute(
+                f"SELECT * FROM events WHERE ticket = ?{kinds_hidden} ORDER BY id", (number,)
+            ).fetchall()
+        return TicketView(
+            summary,
+            tuple(
+                Message(
+                    m["id"],
+                    m["author_email"],
+                    m["name"],
+                    m["role"],
+                    m["body"],
+                    bool(m["internal"]),
+                    m["created_at"],
+                )
+                for m in messages
+            ),
+            tuple(
+                Event(e["id"], EventKind(e["kind"]), e["actor"], e["old"], e["new"], e["created_at"])
+                for e in events
+            ),
+        )
+
+    def reply(
+        self,
+        actor: Actor,
+        number: int,
+        body: str,
+        internal: bool = False,
+        intent: ReplyIntent = ReplyIntent.ANSWER,
+    ) -> Replied:
+        body = clean_body(body, self.config.values["limits"]["body_max_chars"])
+        now = clock.now_text()
+        with db.write(self.cx):
+            row = self._visible_row(actor, number)
+            current = Status(row["status"])
+            target = lifecycle.reply_target(actor, current, intent, internal)
+            guest = actor.guest_email if actor.kind is ActorKind.GUEST else None
+            message_id = self._insert_message(number, actor.account, guest, body, internal, now)
+            notices = 0
+            if internal:
+                pass  # staff-only: no event, no notice, no visible activity
+            elif target is not current:
+                reason = Reason.STAFF_REPLY if actor.is_staff else Reason.CUSTOMER_REPLY
+                notices = self._change_status(number, actor, current, target, reason, message_id, now)
+            elif actor.is_staff:
+                notices = self._record_event(
+                    number,
+                    actor,
+                    EventKind.REPLY,
+                    Reason.STAFF_REPLY,
+                    current.value,
+                    target.value,
+                    message_id,
+                    now,
+                )
+                self._touch(number, now)
+            else:
+                self._touch(number, now)
+            summary = self._summary(number, actor)
+        return Replied(summary, message_id, current, notices)
+
+    def set_status(self, actor: Actor, number: int, wanted: Status) -> StatusChanged:
+        now = clock.now_text()
+        with db.write(self.cx):
+            row = self._visible_row(actor, number)
+            current = Status(row["status"])
+            target = lifecycle.staff_target(actor, current, wanted)
+            if target is not current:
+                self._change_status(number, actor, current, target, Reason.STAFF_SET, None, now)
+            summary = self._summary(number, actor)
+        return StatusChanged(summary, current, target is not current)
+
+    def assign(self, actor: Actor, number: int, assignee_email: str) -> TicketSummary:
+        address = canonical_email(assignee_email)
+        now = clock.now_text()
+        with db.write(self.cx) as cx:
+            row = self._visible_row(actor, number)
+            if not actor.is_staff:
+                raise Forbidden("only staff may assign tickets")
+            lifecycle.ensure_writable(Status(row["status"]))
+            assignee = self._account_where("email = ?", address)
+            if assignee is None or assignee.role not in STAFF_ROLES:
+                raise NotFound("staff account", address)
+            if row["assignee_id"] != assignee.id:
+                old = cx.execute("SELECT email FROM accounts WHERE id = ?", (row["assignee_id"],)).fetchone()
+                cx.execute("UPDATE tickets SET assignee_id = ? WHERE number = ?", (assignee.id, number))
+                self._record_event(
+                    number,
+                    actor,
+                    EventKind.ASSIGNED,
+                    None,
+                    old[0] if old else None,
+                    address,
+                    None,
+                    now,
+                )
+            summary = self._summary(number, actor)
+        return summary
+
+    # -- the pieces every write shares ----------------------------------------------------
+
+    def _visible_row(self, actor: Actor, number: int) -> sqlite3.Row:
+        """The ticket row if `actor` may see it; otherwise the same NotFound as a missing one."""
+        row: sqlite3.Row | None = self.cx.execute(
+            "SELECT * FROM tickets WHERE number = ?", (number,)
+        ).fetchone()
+        if row is None or not _may_see(actor, row):
+            raise NotFound("ticket", f"#{number}")
+        return row
+
+    def _summary(self, number: int, actor: Actor) -> TicketSummary:
+        row = self.cx.execute(_SUMMARY_SQL + " WHERE t.number = ?", (number,)).fetchone()
+        return _summary(row, actor.is_staff)
+
+    def _insert_message(
+        self,
+        number: int,
+        author: Account | None,
+        guest: str | None,
+        body: str,
+        internal: bool,
+        now: str,
+    ) -> int:
+        email = author.email if author else guest
+        if email is None:
+            raise Forbidden("only staff, the requester or their guest session may write to a ticket")
+        cursor = self.cx.execute(
+            "INSERT INTO messages (ticket, author_id, author_email, internal, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (number, author.id if author else None, email, int(internal), body, now),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def _touch(self, number: int, now: str) -> None:
+        self.cx.execute("UPDATE tickets SET updated_at = ? WHERE number = ?", (now, number))
+
+    def _change_status(
+        self,
+        number: int,
+        actor: Actor,
+        old: Status,
+        new: Status,
+        reason: Reason,
+        message_id: int | None,
+        now: str,
+    ) -> int:
+        if old is new:
+            return 0  # a change to the same status is no change: no event, no notice
+        self.cx.execute(
+            "UPDATE tickets SET status = ?, updated_at = ?, reminded_at = NULL WHERE number = ?",
+            (new.value, now, number),
+        )
+        return self._record_event(
+            number, actor, EventKind.STATUS, reason, old.value, new.value, message_id, now
+        )
+
+    def _record_event(
+        self,
+        number: int,
+        actor: Actor,
+        kind: EventKind,
+        reason: Reason | None,
+        old: str | None,
+        new: str | None,
+        message_id: int | None,
+        now: str,
+    ) -> int:
+        """Write one event and the notices it yields; returns how many notices."""
+        cursor = self.cx.execute(
+            "INSERT INTO events (ticket, actor_id, actor, kind, old, new, message_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                number,
+                actor.account.id if actor.account else None,
+                actor.label,
+                kind.value,
+                old,
+                new,
+                message_id,
+                now,
+            ),
+        )
+        event_id = cursor.lastrowid
+        status = Status(
+            self.cx.execute("SELECT status FROM tickets WHERE number = ?", (number,)).fetchone()[0]
+        )
+        specs = notices_for(
+            kind,
+            reason,
+            status,
+            self._recipient(number),
+            actor.account.id if actor.account else None,
+        )
+        self.cx.executemany(
+            "INSERT INTO notices (event_id, ticket, channel, recipient, subscription_id, kind, status,"
+            " locale, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    event_id,
+                    number,
+                    s.channel.value,
+                    s.recipient,
+                    s.subscription_id,
+                    s.kind.value,
+                    s.status.value,
+                    s.locale.value,
+                    now,
+                    now,
+                )
+                for s in specs
+            ],
+        )
+        return len(specs)
+
+    def _recipient(self, number: int) -> Recipient:
+        row = self.cx.execute(
+            "SELECT t.guest_email, t.locale AS ticket_locale, a.* FROM tickets t"
+            " LEFT JOIN accounts a ON a.id = t.requester_id WHERE t.number = ?",
+            (number,),
+        ).fetchone()
+        if row["guest_email"] is not None:
+            return Recipient(row["guest_email"], Locale(row["ticket_locale"]), True, None, True, False, ())
+        subscriptions = self.cx.execute(
+            "SELECT id FROM push_subscriptions WHERE account_id = ? ORDER BY id", (row["id"],)
+        ).fetchall()
+        return Recipient(
+            row["email"],
+            Locale(row["locale"]),
+            False,
+            row["id"],
+            bool(row["email_notices"]),
+            bool(row["push_notices"]),
+            tuple(s[0] for s in subscriptions),
+        )
+
+
+def _may_see(actor: Actor, row: sqlite3.Row) -> bool:
+    if actor.kind is ActorKind.STAFF:
+        return True
+    if actor.kind is ActorKind.CUSTOMER and actor.account is not None:
+        return bool(row["requester_id"] == actor.account.id)
+    if actor.kind is ActorKind.GUEST:
+        return bool(row["number"] == actor.guest_ticket)
+    return False
+
+
+def _account(row: sqlite3.Row) -> Account:
+    return Account(
+        row["id"],
+        row["email"],
+        row["name"],
+        Role(row["role"]),
+        Locale(row["locale"]),
+        bool(row["email_notices"]),
+        bool(row["push_notices"]),
+        row["created_at"],
+    )
+
+
+def _summary(row: sqlite3.Row, staff: bool) -> TicketSummary:
+    return TicketSummary(
+        number=row["number"],
+        subject=row["subject"],
+        status=Status(row["status"]),
+        requester=row["requester"],
+        requester_is_guest=row["guest_email"] is not None,
+        # Which agent holds a ticket is the team's business, not the customer's.
+        assignee=row["assignee"] if staff else None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def statuses_for(open_only: bool, closed_only: bool, status: Status | None) -> frozenset[Status] | None:
+    chosen = [flag for flag in (open_only, closed_only, status is not None) if flag]
+    if len(chosen) > 1:
+        raise UsageError("use one of --open, --closed and --status")
+    if open_only:
+        return OPEN_STATUSES
+    if closed_only:
+        return CLOSED_STATUSES
+    return frozenset({status}) if status is not None else None
