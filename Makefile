@@ -28,3 +28,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache *.egg-info
+
+config.example.toml: store/config.py $(STAMP)
+	$(PY) -c 'from store import config; print(config.render(), end="")' > $@

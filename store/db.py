@@ -24,7 +24,7 @@ def connect(path: Path) -> sqlite3.Connection:
             raise SupportError(f"cannot open the store at {path}: WAL mode unavailable ({mode})")
         cx.execute("PRAGMA synchronous = FULL")
         cx.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.OperationalError as error:
+    except sqlite3.DatabaseError as error:
         raise SupportError(f"cannot open the store at {path}: {error}") from None
     except OSError as error:
         raise SupportError(f"cannot open the store at {path}: {error.strerror}") from None
