@@ -73,6 +73,12 @@ class Globals:
             return self.store().guest_actor(self.guest_session)
         return self.store().actor_for(self.acting_as)
 
+    def require_operator(self) -> Any:
+        """For operator commands: refuse guest sessions and non-admin identities."""
+        if self.guest_session is not None or self.acting_as is not None:
+            self.store().require_operator(self.actor())
+        return self.store()
+
 
 app = group("A command-line ticket system for customer support teams.", cls=SupportGroup)
 
@@ -96,8 +102,8 @@ def main_options(
 
 
 def register() -> None:
+    from cli import daemon, guest, push, setup, tickets, users
     from cli import db as db_commands
-    from cli import setup, tickets, users
 
     for command in (
         tickets.create,
@@ -109,7 +115,12 @@ def register() -> None:
     ):
         app.command(name=command.__name__.removesuffix("_tickets"))(command)
     app.command(name="init")(setup.init)
+    app.command(name="prefs")(users.prefs)
     app.add_typer(users.app, name="user")
+    app.add_typer(guest.app, name="guest")
+    app.add_typer(push.app, name="push")
+    app.add_typer(daemon.app, name="daemon")
+    app.add_typer(daemon.outbox, name="outbox")
     app.add_typer(db_commands.app, name="db")
 
 

@@ -1,4 +1,4 @@
-"""Reading what the user hands us: bodies from --body, --body-file FILE or `-`."""
+"""Reading what the user hands us: text from an option, a file, or `-` for standard input."""
 
 from __future__ import annotations
 
@@ -14,19 +14,24 @@ def read_body(body: str | None, body_file: str | None) -> str:
     if body is not None:
         return body
     assert body_file is not None
-    if body_file == "-":
+    return read_text(body_file, "--body-file")
+
+
+def read_text(path: str, option: str) -> str:
+    """UTF-8 text from PATH, or from standard input for `-`; refusals name the option."""
+    if path == "-":
         data = sys.stdin.buffer.read()
         source = "standard input"
     else:
         try:
-            data = Path(body_file).read_bytes()
+            data = Path(path).read_bytes()
         except FileNotFoundError:
-            raise SupportError(f"--body-file {body_file}: no such file") from None
+            raise SupportError(f"{option} {path}: no such file") from None
         except IsADirectoryError:
-            raise SupportError(f"--body-file {body_file}: is a directory") from None
+            raise SupportError(f"{option} {path}: is a directory") from None
         except OSError as error:
-            raise SupportError(f"--body-file {body_file}: {error.strerror}") from None
-        source = body_file
+            raise SupportError(f"{option} {path}: {error.strerror}") from None
+        source = path
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -183,3 +183,23 @@ def describe_event(e: Event) -> str:
     if e.kind.value == "reminder":
         return "· reminder sent: waiting for the customer's answer"
     return f"· {e.kind.value} by {e.actor}"
+
+
+def notice_json(n: Any) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "ticket": n.ticket,
+        "channel": n.channel,
+        "recipient": n.recipient,
+        "kind": n.kind,
+        "state": n.state,
+        "attempts": n.attempts,
+        "next_attempt_at": rfc3339(n.next_attempt_at),
+        "last_error": n.last_error,
+        "sent_at": rfc3339(n.sent_at),
+        "created_at": rfc3339(n.created_at),
+    }
+
+
+def subscription_json(s: Any) -> dict[str, Any]:
+    return {"id": s.id, "account": s.account, "endpoint": s.endpoint, "created_at": rfc3339(s.created_at)}

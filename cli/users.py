@@ -21,7 +21,7 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Add an account."""
-    account = ctx.obj.store().add_account(email, name, role, locale)
+    account = ctx.obj.require_operator().add_account(email, name, role, locale)
     if as_json:
         render.emit_json(render.account_json(account))
     else:
@@ -33,7 +33,7 @@ def list_accounts(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """List accounts."""
-    accounts = ctx.obj.store().list_accounts()
+    accounts = ctx.obj.require_operator().list_accounts()
     if as_json:
         render.emit_json([render.account_json(a) for a in accounts])
         return
@@ -53,4 +53,23 @@ def list_accounts(
             ]
             for a in accounts
         ],
+    )
+
+
+def prefs(
+    ctx: typer.Context,
+    email: bool = typer.Option(None, "--email/--no-email", help="E-mail notices on or off."),
+    push: bool = typer.Option(None, "--push/--no-push", help="Web Push notices on or off."),
+    locale: Locale = typer.Option(None, "--locale", help="Language of notices: en or uk."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show or change the acting account's notice preferences."""
+    account = ctx.obj.store().set_preferences(ctx.obj.actor(), email, push, locale)
+    if as_json:
+        render.emit_json(render.account_json(account))
+        return
+    on_off = {True: "on", False: "off"}
+    typer.echo(
+        f"{account.email}: e-mail notices {on_off[account.email_notices]}, "
+        f"push notices {on_off[account.push_notices]}, language {account.locale.value}"
     )

@@ -40,6 +40,18 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
             "Guest link template: {number} and {token} are filled in.",
         ),
     },
+    "guest": {
+        "code_digits": (8, "Digits in a guest verification code (6 to 10)."),
+        "code_ttl_minutes": (10, "A code is valid this long."),
+        "code_max_tries": (5, "Wrong tries before a code is spent."),
+        "codes_per_15_minutes": (3, "Codes a ticket may be sent in any 15 minutes."),
+        "codes_per_day": (10, "Codes a ticket may be sent in any 24 hours."),
+        "lockout_failures": (
+            100,
+            "Consecutive failures that lock a ticket's guest access until staff unlock it.",
+        ),
+        "session_hours": (24, "A guest session is valid this long."),
+    },
     "rules": {
         "remind_after_days": (
             3,
@@ -76,13 +88,25 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
         "ttl_seconds": (86400, "How long a push service keeps an undelivered notice."),
         "urgency": ("normal", '"very-low", "low", "normal" or "high".'),
         "timeout_seconds": (10, "Give up on a silent push service after this long."),
+        "allow_http_endpoints": (False, "Accept plain http:// push endpoints (local testing only)."),
     },
     "delivery": {
         "max_attempts": (10, "Attempts before a notice is dead."),
         "backoff_base_seconds": (30, "First retry waits up to this long (full jitter)."),
         "backoff_cap_seconds": (3600, "No retry waits longer than this."),
         "lease_seconds": (60, "A claimed notice returns to the queue if its daemon dies."),
+        "batch_size": (100, "Notices claimed at once (one SMTP connection per batch)."),
+        "poll_ms": (200, "How often the daemon looks for new notices (a cheap PRAGMA data_version)."),
     },
+}
+
+RANGES: dict[tuple[str, str], tuple[int, int]] = {
+    ("guest", "code_digits"): (6, 10),
+    ("guest", "code_max_tries"): (1, 100),
+    ("guest", "code_ttl_minutes"): (1, 24 * 60),
+    ("guest", "session_hours"): (1, 24 * 30),
+    ("limits", "subject_max_chars"): (1, 10_000),
+    ("limits", "body_max_chars"): (1, 10_000_000),
 }
 
 CHOICES: dict[tuple[str, str], frozenset[str]] = {
@@ -200,6 +224,11 @@ def validate(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
                 raise ConfigError(f"config file {path}: [{section}] {key} must be {kind}")
             if isinstance(value, int) and value < 0:
                 raise ConfigError(f"config file {path}: [{section}] {key} must not be negative")
+            bounds = RANGES.get((section, key))
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                raise ConfigError(
+                    f"config file {path}: [{section}] {key} must be from {bounds[0]} to {bounds[1]}"
+                )
             allowed = CHOICES.get((section, key))
             if allowed is not None and value not in allowed:
                 choices = ", ".join(sorted(allowed))

@@ -17,13 +17,18 @@ def connect(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN ourselves, so a read-modify-write is never a
         # DEFERRED transaction that fails at once when it upgrades to a write.
-        cx = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        # check_same_thread=False: the daemon closes its per-thread connections from the
+        # main thread after the worker threads are done; no connection is shared concurrently.
+        cx = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
         cx.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = cx.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode != "wal":
             raise SupportError(f"cannot open the store at {path}: WAL mode unavailable ({mode})")
         cx.execute("PRAGMA synchronous = FULL")
         cx.execute("PRAGMA foreign_keys = ON")
+        cx.execute("PRAGMA secure_delete = ON")  # wiped code seals and tokens leave no trace in free pages
     except sqlite3.DatabaseError as error:
         raise SupportError(f"cannot open the store at {path}: {error}") from None
     except OSError as error:

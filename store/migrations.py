@@ -40,6 +40,8 @@ def m001_initial(db: Database) -> None:
             status TEXT NOT NULL CHECK (status IN
                 ('open', 'in_progress', 'answered', 'awaiting_info', 'resolved', 'closed')),
             link_version INTEGER NOT NULL DEFAULT 1,
+            guest_failures INTEGER NOT NULL DEFAULT 0,
+            guest_locked_at TEXT,
             reminded_at TEXT,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
@@ -82,18 +84,40 @@ def m001_initial(db: Database) -> None:
             created_at TEXT NOT NULL
         );
         CREATE INDEX push_subscriptions_by_account ON push_subscriptions (account_id);
+        CREATE TABLE guest_codes (
+            id INTEGER PRIMARY KEY,
+            ticket INTEGER NOT NULL REFERENCES tickets(number),
+            code_hash TEXT NOT NULL,
+            link_version INTEGER NOT NULL,
+            tries_left INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+        CREATE INDEX guest_codes_by_ticket ON guest_codes (ticket, id);
+        CREATE TABLE guest_sessions (
+            id INTEGER PRIMARY KEY,
+            ticket INTEGER NOT NULL REFERENCES tickets(number),
+            token_hash TEXT NOT NULL UNIQUE,
+            link_version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX guest_sessions_by_expiry ON guest_sessions (expires_at);
         CREATE TABLE notices (
             id INTEGER PRIMARY KEY,
-            event_id INTEGER NOT NULL REFERENCES events(id),
+            event_id INTEGER REFERENCES events(id),
+            code_id INTEGER REFERENCES guest_codes(id) ON DELETE SET NULL,
             ticket INTEGER NOT NULL REFERENCES tickets(number),
             channel TEXT NOT NULL CHECK (channel IN ('email', 'push')),
             recipient TEXT NOT NULL,
             subscription_id INTEGER REFERENCES push_subscriptions(id) ON DELETE SET NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('received', 'status', 'reply', 'reminder')),
+            kind TEXT NOT NULL CHECK (kind IN ('received', 'status', 'reply', 'reminder', 'code')),
             status TEXT NOT NULL,
+            sealed_code TEXT,
             locale TEXT NOT NULL CHECK (locale IN ('en', 'uk')),
             state TEXT NOT NULL DEFAULT 'pending'
-                CHECK (state IN ('pending', 'sending', 'sent', 'dead')),
+                CHECK (state IN ('pending', 'sending', 'sent', 'dead', 'dropped')),
             attempts INTEGER NOT NULL DEFAULT 0,
             next_attempt_at TEXT NOT NULL,
             lease_owner TEXT,
@@ -101,10 +125,19 @@ def m001_initial(db: Database) -> None:
             last_error TEXT,
             sent_at TEXT,
             created_at TEXT NOT NULL,
-            UNIQUE (event_id, channel, recipient)
+            UNIQUE (event_id, channel, recipient),
+            CHECK ((event_id IS NULL) <> (kind <> 'code'))
         );
         CREATE INDEX notices_due ON notices (state, next_attempt_at);
         CREATE INDEX notices_by_ticket ON notices (ticket);
+        CREATE TABLE daemon_heartbeats (
+            owner TEXT PRIMARY KEY,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            beat_at TEXT NOT NULL,
+            stopped_at TEXT
+        );
         """
     )
 

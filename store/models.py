@@ -58,6 +58,7 @@ class NoticeKind(StrEnum):
     STATUS = "status"
     REPLY = "reply"
     REMINDER = "reminder"
+    CODE = "code"
 
 
 class NoticeState(StrEnum):
@@ -65,6 +66,7 @@ class NoticeState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     DEAD = "dead"
+    DROPPED = "dropped"  # nobody left to deliver to: the push subscription is gone
 
 
 @dataclass(frozen=True)

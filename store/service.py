@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from store import clock, db, lifecycle, migrations
 from store.config import Config
 from store.errors import Forbidden, NotFound, Refused, SupportError, UsageError
+from store.guest import GuestAccess
 from store.lifecycle import Reason, ReplyIntent
 from store.models import (
     OPEN_STATUSES,
     STAFF_ROLES,
+    SYSTEM,
     Account,
     Actor,
     ActorKind,
@@ -30,6 +33,8 @@ from store.models import (
     TicketView,
 )
 from store.notices import Recipient, notices_for
+from store.outbox import Outbox
+from store.subscriptions import Subscriptions
 from store.text import canonical_email, clean_body, clean_name, clean_subject
 
 CLOSED_STATUSES = frozenset(Status) - OPEN_STATUSES
@@ -52,13 +57,20 @@ class TicketFilter:
 
 
 @dataclass(frozen=True)
+class ScheduleResult:
+    reminded: int
+    resolved: int
+    closed: int
+
+
+@dataclass(frozen=True)
 class SchemaStatus:
     path: str
     applied: tuple[str, ...]
     pending: tuple[str, ...]
 
 
-class Store:
+class Store(GuestAccess, Outbox, Subscriptions):
     def __init__(self, config: Config, cx: sqlite3.Connection) -> None:
         self.config = config
         self.cx = cx
@@ -142,6 +154,17 @@ class Store:
             raise Refused(f"no account for --as {canonical_email(email)}; add it with `support user add`")
         return Actor(ActorKind.STAFF if account.is_staff else ActorKind.CUSTOMER, account=account)
 
+    @staticmethod
+    def require_operator(actor: Actor) -> None:
+        """Operator commands: whoever runs the CLI with no identity, or an admin."""
+        if actor.kind is ActorKind.OPERATOR:
+            return
+        if actor.account is not None and actor.account.role is Role.ADMIN:
+            return
+        if actor.kind is ActorKind.GUEST:
+            raise Forbidden("a guest session may only view, reply to and download from its ticket")
+        raise Forbidden("only the operator (no --as) or an admin may do this")
+
     def _account_where(self, where: str, value: object) -> Account | None:
         row = self.cx.execute(f"SELECT * FROM accounts WHERE {where}", (value,)).fetchone()
         return _account(row) if row else None
@@ -165,6 +188,8 @@ class Store:
         limits = self.config.values["limits"]
         subject = clean_subject(subject, limits["subject_max_chars"])
         body = clean_body(body, limits["body_max_chars"])
+        if actor.kind is ActorKind.GUEST:
+            raise Forbidden("a guest session may only view, reply to and download from its ticket")
         if guest_email is not None:
             if actor.kind is not ActorKind.OPERATOR:
                 raise UsageError("--guest-email is for guests: leave out --as")
@@ -356,6 +381,52 @@ class Store:
                 )
             summary = self._summary(number, actor)
         return summary
+
+    # -- the scheduled rules (run by the daemon) --------------------------------------------
+
+    def apply_schedule(self) -> ScheduleResult:
+        """Remind, resolve and close silent tickets, each in its own transaction.
+
+        Each candidate is re-checked inside its transaction, so two daemons (or cron and a
+        daemon) never remind or move a ticket twice.
+        """
+        rules = self.config.values["rules"]
+        now = clock.now()
+        cutoff = {
+            "remind": clock.to_text(now - timedelta(days=rules["remind_after_days"])),
+            "resolve": clock.to_text(now - timedelta(days=rules["resolve_after_days"])),
+            "close": clock.to_text(now - timedelta(days=rules["close_after_days"])),
+        }
+        due_sql = {
+            "resolve": "status = 'awaiting_info' AND updated_at <= :resolve",
+            "remind": "status = 'awaiting_info' AND updated_at <= :remind AND updated_at > :resolve"
+            " AND (reminded_at IS NULL OR reminded_at < updated_at)",
+            "close": "status = 'resolved' AND updated_at <= :close",
+        }
+        done = {"remind": 0, "resolve": 0, "close": 0}
+        for rule, condition in due_sql.items():
+            numbers = [r[0] for r in self.cx.execute(f"SELECT number FROM tickets WHERE {condition}", cutoff)]
+            for number in numbers:
+                with db.write(self.cx) as cx:
+                    if not cx.execute(
+                        f"SELECT 1 FROM tickets WHERE number = :n AND {condition}", {**cutoff, "n": number}
+                    ).fetchone():
+                        continue  # another process got there first
+                    stamp = clock.now_text()
+                    if rule == "remind":
+                        cx.execute("UPDATE tickets SET reminded_at = ? WHERE number = ?", (stamp, number))
+                        self._record_event(
+                            number, SYSTEM, EventKind.REMINDER, Reason.SCHEDULE, None, None, None, stamp
+                        )
+                    else:
+                        current = Status(
+                            cx.execute("SELECT status FROM tickets WHERE number = ?", (number,)).fetchone()[0]
+                        )
+                        target = lifecycle.scheduled_target(current)
+                        assert target is not None
+                        self._change_status(number, SYSTEM, current, target, Reason.SCHEDULE, None, stamp)
+                done[rule] += 1
+        return ScheduleResult(done["remind"], done["resolve"], done["close"])
 
     # -- the pieces every write shares ----------------------------------------------------
 

@@ -11,43 +11,22 @@ from store import migrations
 from tests.conftest import Home
 
 EXPECTED_TABLES = {
-    "_sqlite_migrations": ["id", "migration_set", "name", "applied_at"],
-    "accounts": ["id", "email", "name", "role", "locale", "email_notices", "push_notices", "created_at"],
-    "tickets": [
-        "number",
-        "subject",
-        "requester_id",
-        "guest_email",
-        "locale",
-        "assignee_id",
-        "status",
-        "link_version",
-        "reminded_at",
-        "created_at",
-        "updated_at",
-    ],
-    "messages": ["id", "ticket", "author_id", "author_email", "internal", "body", "created_at"],
-    "events": ["id", "ticket", "actor_id", "actor", "kind", "old", "new", "message_id", "created_at"],
-    "push_subscriptions": ["id", "account_id", "endpoint", "p256dh", "auth", "created_at"],
-    "notices": [
-        "id",
-        "event_id",
-        "ticket",
-        "channel",
-        "recipient",
-        "subscription_id",
-        "kind",
-        "status",
-        "locale",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "lease_owner",
-        "lease_until",
-        "last_error",
-        "sent_at",
-        "created_at",
-    ],
+    "_sqlite_migrations": "id migration_set name applied_at".split(),
+    "accounts": "id email name role locale email_notices push_notices created_at".split(),
+    "tickets": (
+        "number subject requester_id guest_email locale assignee_id status link_version guest_failures"
+        " guest_locked_at reminded_at created_at updated_at"
+    ).split(),
+    "messages": "id ticket author_id author_email internal body created_at".split(),
+    "events": "id ticket actor_id actor kind old new message_id created_at".split(),
+    "push_subscriptions": "id account_id endpoint p256dh auth created_at".split(),
+    "guest_codes": "id ticket code_hash link_version tries_left created_at expires_at used_at".split(),
+    "guest_sessions": "id ticket token_hash link_version created_at expires_at".split(),
+    "notices": (
+        "id event_id code_id ticket channel recipient subscription_id kind status sealed_code locale state"
+        " attempts next_attempt_at lease_owner lease_until last_error sent_at created_at"
+    ).split(),
+    "daemon_heartbeats": "owner pid host started_at beat_at stopped_at".split(),
 }
 
 
