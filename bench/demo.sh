@@ -1,21 +1,47 @@
 #!/usr/bin/env bash
-# `make demo`: a whole support workflow on the zero-config defaults, in a throwaway home
-# (.demo/) so it never touches your real store.
+# `make demo`: a whole support workflow on the zero-config defaults, with the daemon running,
+# in a throwaway home (.demo/) so it never touches your real store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUPPORT=${SUPPORT:-.venv/bin/support}
+PY=.venv/bin/python
 DEMO=$PWD/.demo
 rm -rf "$DEMO"
-export XDG_DATA_HOME=$DEMO/data XDG_CONFIG_HOME=$DEMO/config
+mkdir -p "$DEMO"
+export XDG_DATA_HOME=$DEMO/data XDG_CONFIG_HOME=$DEMO/config NO_COLOR=1
 unset SUPPORT_CONFIG SUPPORT_DB SUPPORT_AS SUPPORT_GUEST_SESSION
+OUTBOX=$XDG_DATA_HOME/support/outbox
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ support %s\n' "$*"; "$SUPPORT" "$@"; }
+settle() { sleep 1; }  # the daemon polls every 200 ms; give it a moment to deliver
 
-step "Accounts (no config at all: the store lives in the user's data directory)"
+cleanup() {
+  [ -n "${DAEMON:-}" ] && kill "$DAEMON" 2>/dev/null || true
+  [ -n "${PUSHD:-}" ] && kill "$PUSHD" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+step "No configuration: store, generated secrets and the e-mail outbox live in the data directory."
+echo "(One setting only, because the demo's push service is plain http on 127.0.0.1:)"
+mkdir -p "$XDG_CONFIG_HOME/support"
+printf '[push]\nallow_http_endpoints = true\n' > "$XDG_CONFIG_HOME/support/config.toml"
+
+step "Accounts"
 run user add agent@example.com --name "Марія (support)" --role agent
 run user add olena@example.com --name "Олена" --locale uk
 run user list
+
+step "A local Web Push service (decrypts every push with the subscriber's key, checks VAPID)"
+$PY -m bench.demo_helpers push-service "$DEMO/push" &
+PUSHD=$!
+for _ in $(seq 50); do [ -f "$DEMO/push/subscription.json" ] && break; sleep 0.1; done
+run --as olena@example.com push subscribe --file "$DEMO/push/subscription.json"
+
+step "The daemon starts (foreground process, here in the background; its log goes to .demo/daemon.log)"
+echo '$ support daemon run &'
+"$SUPPORT" daemon run 2> "$DEMO/daemon.log" &
+DAEMON=$!
 
 step "An account customer opens a ticket (Ukrainian text)"
 run --as olena@example.com create --subject "Не можу вивести кошти" \
@@ -34,11 +60,21 @@ run --as agent@example.com reply 10001 --request-info --body "Надішліть
 run --as agent@example.com reply 10001 --internal --body "Схоже на затримку мережі, див. інцидент 42."
 run --as agent@example.com assign 10001 agent@example.com
 run --as agent@example.com reply 10002 --request-info --body "Which address did you use to sign up?"
+settle
 
-step "The customers answer: each reply reopens its ticket"
+step "The guest follows the link from their e-mail, asks for a code, and replies"
+LINK=$("$SUPPORT" guest link 10002)
+echo "link (from the e-mail): $LINK"
+run guest request-code "$LINK"
+settle
+CODE=$($PY -m bench.demo_helpers last-code "$OUTBOX")
+echo "(the guest reads the code in their e-mail; it is never printed by support itself)"
+printf '$ support guest verify LINK CODE\n'
+SESSION=$("$SUPPORT" guest verify "$LINK" "$CODE")
+run --guest-session "$SESSION" reply 10002 --body "I signed up with guest@example.net."
+
+step "The account customer answers too: each reply reopens its ticket (and notifies nobody)"
 run --as olena@example.com reply 10001 --body "Ось скріншот: вивід «в обробці» з 12:05."
-echo "Guest replies arrive through the guest link and code (support guest ...); as the operator here:"
-run --as agent@example.com status 10002 open
 
 step "Resolve and close"
 run --as agent@example.com reply 10001 --resolve --body "Кошти зараховано. Гарного дня!"
@@ -51,8 +87,20 @@ run --as olena@example.com reply 10001 --body "Ще питання" || echo "(ex
 step "What the customer sees: no internal note, no assignment"
 run --as olena@example.com view 10001
 
-step "What staff see"
-run --as agent@example.com view 10001
+step "What the guest sees, with their session"
+run --guest-session "$SESSION" view 10002
 
-step "Tickets by status"
-run --as agent@example.com list --closed
+settle
+step "The daemon stops cleanly on SIGTERM"
+kill -TERM "$DAEMON"; wait "$DAEMON" || true; DAEMON=
+run daemon status
+run outbox list
+
+step "Every e-mail the daemon wrote (file transport: $OUTBOX). No reply text, ever."
+$PY -m bench.demo_helpers show-mail "$OUTBOX"
+
+step "Every push the local push service received and decrypted"
+cat "$DEMO/push/deliveries.log"
+
+step "The daemon's log: one line per attempt, no addresses, codes or tokens"
+cat "$DEMO/daemon.log"

@@ -35,6 +35,14 @@ def keygen(
     typer.echo(f"Public key (applicationServerKey for browsers): {public_b64}")
 
 
+@app.command("public-key")
+def public_key(ctx: typer.Context) -> None:
+    """Print the VAPID public key browsers subscribe with (applicationServerKey)."""
+    from daemon.vapid import private_key_pem, public_key_of
+
+    typer.echo(public_key_of(private_key_pem(ctx.obj.require_operator().config)))
+
+
 @app.command("subscribe")
 def subscribe(
     ctx: typer.Context,

@@ -70,10 +70,10 @@ class PushSender:
         import requests
         from py_vapid import Vapid
 
+        from daemon.vapid import private_key_pem
+
         push = config.values["push"]
-        if not push["vapid_private_key"]:
-            raise RuntimeError("no VAPID key: run `support push keygen`")
-        self.vapid = Vapid.from_pem(push["vapid_private_key"].encode())  # parsed once, not per notice
+        self.vapid = Vapid.from_pem(private_key_pem(config).encode())  # parsed once, not per notice
         self.session = requests.Session()
         self.subject = push["vapid_subject"]
         self.ttl = push["ttl_seconds"]

@@ -7,6 +7,8 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from store import clock
+from tests.peers import PushPeer, SmtpPeer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,6 +82,27 @@ class Home:
         assert result.stderr.count("\n") == 1, result.stderr
         return result
 
+    def write_config(self, sections: dict[str, dict[str, Any]]) -> Path:
+        """Write the user's config file (found by the default search, no flags needed)."""
+        import tomli_w
+
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        path = self.config_dir / "config.toml"
+        path.write_text(tomli_w.dumps(sections), encoding="utf-8")
+        return path
+
+    def outbox(self) -> list[EmailMessage]:
+        """Messages the file transport wrote, oldest notice first."""
+        folder = self.data_dir / "outbox"
+        return [
+            message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted(folder.glob("notice-*.eml"))
+        ]
+
+    def deliver(self) -> Result:
+        """One pass of the real daemon (`support daemon run --once`)."""
+        return self.ok("daemon", "run", "--once")
+
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.db_path) as cx:
             return cx.execute(query, params).fetchall()
@@ -87,6 +111,9 @@ class Home:
         if not self.db_path.exists():
             return 0
         return int(self.sql(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+    def count_where(self, table: str, condition: str) -> int:
+        return int(self.sql(f"SELECT COUNT(*) FROM {table} WHERE {condition}")[0][0])
 
     def counts(self) -> dict[str, int]:
         return {t: self.count(t) for t in ("accounts", "tickets", "messages", "events", "notices")}
@@ -123,3 +150,29 @@ def team(home: Home) -> Home:
     home.add_user("olena@example.com", "customer", "uk", "Олена")
     home.add_user("bob@example.com", "customer")
     return home
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpPeer]:
+    peer = SmtpPeer().start()
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def push() -> Iterator[PushPeer]:
+    peer = PushPeer().start()
+    yield peer
+    peer.stop()
+
+
+def smtp_config(peer: SmtpPeer, **extra: Any) -> dict[str, Any]:
+    return {
+        "transport": "smtp",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": peer.port,
+        "smtp_security": "none",
+        "smtp_user": "",
+        "timeout_seconds": 5,
+        **extra,
+    }
