@@ -73,8 +73,16 @@ printf '$ support guest verify LINK CODE\n'
 SESSION=$("$SUPPORT" guest verify "$LINK" "$CODE")
 run --guest-session "$SESSION" reply 10002 --body "I signed up with guest@example.net."
 
-step "The account customer answers too: each reply reopens its ticket (and notifies nobody)"
-run --as olena@example.com reply 10001 --body "Ось скріншот: вивід «в обробці» з 12:05."
+step "The account customer answers with a screenshot: the reply reopens the ticket (and notifies nobody)"
+$PY -m bench.demo_helpers screenshot "$DEMO/знімок.png"
+run --as olena@example.com reply 10001 --body "Ось скріншот: вивід «в обробці» з 12:05." --attach "$DEMO/знімок.png"
+run --as agent@example.com attachment list 10001
+run --as agent@example.com attachment get 1 -o "$DEMO/downloaded.png"
+cmp "$DEMO/знімок.png" "$DEMO/downloaded.png" && echo "(byte-identical)"
+
+step "Search finds Ukrainian words in any form (скріншоту → скріншот, скріншоту...)"
+run --as agent@example.com list --search "скріншоту"
+run --as agent@example.com list --search "(reset \"password"
 
 step "Resolve and close"
 run --as agent@example.com reply 10001 --resolve --body "Кошти зараховано. Гарного дня!"
@@ -95,6 +103,9 @@ step "The daemon stops cleanly on SIGTERM"
 kill -TERM "$DAEMON"; wait "$DAEMON" || true; DAEMON=
 run daemon status
 run outbox list
+
+step "A consistent backup while the store is live, checked with PRAGMA integrity_check"
+run db backup "$DEMO/backup"
 
 step "Every e-mail the daemon wrote (file transport: $OUTBOX). No reply text, ever."
 $PY -m bench.demo_helpers show-mail "$OUTBOX"

@@ -3,6 +3,7 @@
 python -m bench.demo_helpers push-service DIR   # runs until SIGTERM
 python -m bench.demo_helpers show-mail DIR      # every .eml, readably
 python -m bench.demo_helpers last-code DIR      # the code in the newest code e-mail
+python -m bench.demo_helpers screenshot FILE    # a small real PNG to attach
 """
 
 from __future__ import annotations
@@ -70,6 +71,18 @@ def push_service(folder: Path) -> None:
     peer.stop()
 
 
+def screenshot(path: Path) -> None:
+    from tests.test_attachments import png
+
+    path.write_bytes(png(64, 48, seed=3))
+
+
 if __name__ == "__main__":
     command, directory = sys.argv[1], Path(sys.argv[2])
-    {"push-service": push_service, "show-mail": show_mail, "last-code": last_code}[command](directory)
+    commands = {
+        "push-service": push_service,
+        "show-mail": show_mail,
+        "last-code": last_code,
+        "screenshot": screenshot,
+    }
+    commands[command](directory)

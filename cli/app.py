@@ -73,6 +73,11 @@ class Globals:
             return self.store().guest_actor(self.guest_session)
         return self.store().actor_for(self.acting_as)
 
+    def close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
     def require_operator(self) -> Any:
         """For operator commands: refuse guest sessions and non-admin identities."""
         if self.guest_session is not None or self.acting_as is not None:
@@ -98,11 +103,11 @@ def main_options(
 ) -> None:
     globals_ = Globals(config, db, acting_as, guest_session)
     ctx.obj = globals_
-    ctx.call_on_close(lambda: globals_._store.close() if globals_._store is not None else None)
+    ctx.call_on_close(globals_.close_store)
 
 
 def register() -> None:
-    from cli import daemon, guest, push, setup, tickets, users
+    from cli import attachments, daemon, guest, push, setup, tickets, users
     from cli import db as db_commands
 
     for command in (
@@ -117,6 +122,7 @@ def register() -> None:
     app.command(name="init")(setup.init)
     app.command(name="prefs")(users.prefs)
     app.add_typer(users.app, name="user")
+    app.add_typer(attachments.app, name="attachment")
     app.add_typer(guest.app, name="guest")
     app.add_typer(push.app, name="push")
     app.add_typer(daemon.app, name="daemon")

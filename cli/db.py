@@ -41,3 +41,51 @@ def migrate(ctx: typer.Context) -> None:
     finally:
         store.close()
     typer.echo(f"Applied: {', '.join(applied)}." if applied else "The schema is up to date.")
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    destination: str = typer.Argument(..., metavar="DEST", help="A new (or empty) folder for the copy."),
+) -> None:
+    """Copy the store and its attachments, consistently, while others keep working."""
+    import sys
+    from pathlib import Path
+
+    from store import backup as backups
+
+    store = ctx.obj.require_operator()
+    if sys.stderr.isatty():
+        with typer.progressbar(length=1, label="Copying the store", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            result = backups.backup(store.cx, store.config.attachments_dir, Path(destination), progress)
+    else:
+        result = backups.backup(store.cx, store.config.attachments_dir, Path(destination))
+    typer.echo(
+        f"Backed up to {result.path} ({result.pages} pages, integrity ok)"
+        f" and {result.files} attachment files ({render.size(result.bytes)})."
+    )
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="SRC", help="A folder made by `support db backup`."),
+    force: bool = typer.Option(False, "--force", help="Replace a store that already holds tickets."),
+) -> None:
+    """Restore a backup into the store; refused while the store is in use."""
+    from pathlib import Path
+
+    from store import backup as backups
+
+    ctx.obj.require_operator()
+    ctx.obj.close_store()  # our own connection would make the store look in use
+    config = ctx.obj.config()
+    result = backups.restore(Path(source), config.db_path, config.attachments_dir, force)
+    typer.echo(
+        f"Restored {result.path} ({result.pages} pages, integrity ok) and {result.files} attachment files."
+    )

@@ -92,6 +92,7 @@ def message_json(m: Message) -> dict[str, Any]:
         "body": m.body,
         "internal": m.internal,
         "created_at": rfc3339(m.created_at),
+        "attachments": [attachment_json(a) for a in m.attachments],
     }
 
 
@@ -162,6 +163,8 @@ def ticket_view(v: TicketView) -> None:
             fg="yellow" if m.internal else None,
         )
         text = "\n".join("    " + line for line in m.body.split("\n"))
+        for a in m.attachments:
+            text += f"\n    [attachment {a.id}: {a.name}, {size(a.size)}, {a.media_type}]"
         entries.append((m.created_at, 1, f"{head}\n{text}"))
     for e in v.events:
         if e.kind.value == "reply":
@@ -203,3 +206,22 @@ def notice_json(n: Any) -> dict[str, Any]:
 
 def subscription_json(s: Any) -> dict[str, Any]:
     return {"id": s.id, "account": s.account, "endpoint": s.endpoint, "created_at": rfc3339(s.created_at)}
+
+
+def size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024 / 1024:.1f} MiB"
+
+
+def attachment_json(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "name": a.name,
+        "size": a.size,
+        "media_type": a.media_type,
+        "sha256": a.sha256,
+        **({"message_id": a.message_id, "internal": a.internal} if hasattr(a, "message_id") else {}),
+    }

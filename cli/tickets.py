@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import render
+from cli.attachments import ATTACH, read_uploads
 from cli.inputs import read_body
 from store.lifecycle import ReplyIntent
 from store.models import Locale, Status
@@ -23,15 +24,27 @@ def create(
     body_file: str = BODY_FILE,
     guest_email: str = typer.Option(None, "--guest-email", help="Create as a guest with this address."),
     locale: Locale = typer.Option(Locale.EN, "--locale", help="Language of a guest's notices."),
+    attach: list[str] = ATTACH,
     as_json: bool = JSON,
 ) -> None:
     """Open a ticket, as the --as account or as a guest."""
     store = ctx.obj.store()
-    created = store.create_ticket(ctx.obj.actor(), subject, read_body(body, body_file), guest_email, locale)
+    text = read_body(body, body_file)
+    created = store.create_ticket(
+        ctx.obj.actor(), subject, text, guest_email, locale, read_uploads(attach, store)
+    )
     if as_json:
-        render.emit_json({**render.ticket_json(created.ticket), "other_open": list(created.other_open)})
+        render.emit_json(
+            {
+                **render.ticket_json(created.ticket),
+                "other_open": list(created.other_open),
+                "attachments": [render.attachment_json(a) for a in created.attachments],
+            }
+        )
     else:
         typer.echo(f"Created ticket #{created.ticket.number} ({created.ticket.status.value}).")
+        for a in created.attachments:
+            typer.echo(f"Attached {a.name} ({render.size(a.size)}, {a.media_type}) as attachment {a.id}.")
     if created.other_open:
         numbers = ", ".join(f"#{n}" for n in created.other_open)
         render.note(
@@ -46,13 +59,16 @@ def list_tickets(
     status: Status = typer.Option(None, "--status", help="Only tickets with this status."),
     requester: str = typer.Option(None, "--requester", help="Only tickets of this requester."),
     assignee: str = typer.Option(None, "--assignee", help="Only tickets assigned to this agent."),
+    search: str = typer.Option(
+        None, "--search", help="Only tickets whose subject or messages have these words."
+    ),
     limit: int = typer.Option(50, "--limit", min=0, help="At most N tickets (0: all)."),
     as_json: bool = JSON,
 ) -> None:
-    """List tickets you may see, newest activity first."""
+    """List tickets you may see, newest activity first (best match first with --search)."""
     from store.service import TicketFilter, statuses_for
 
-    wanted = TicketFilter(statuses_for(open_only, closed_only, status), requester, assignee, limit)
+    wanted = TicketFilter(statuses_for(open_only, closed_only, status), requester, assignee, limit, search)
     tickets = ctx.obj.store().list_tickets(ctx.obj.actor(), wanted)
     if as_json:
         render.emit_json([render.ticket_json(t) for t in tickets])
@@ -79,6 +95,7 @@ def reply(
         False, "--request-info", help="Ask the customer for more (awaiting_info)."
     ),
     resolve: bool = typer.Option(False, "--resolve", help="This reply resolves the ticket."),
+    attach: list[str] = ATTACH,
     as_json: bool = JSON,
 ) -> None:
     """Reply to a ticket (staff: public reply or --internal note)."""
@@ -91,7 +108,8 @@ def reply(
     )
     number = ticket_number(ticket)
     text = read_body(body, body_file)
-    replied = ctx.obj.store().reply(ctx.obj.actor(), number, text, internal, intent)
+    store = ctx.obj.store()
+    replied = store.reply(ctx.obj.actor(), number, text, internal, intent, read_uploads(attach, store))
     t = replied.ticket
     if as_json:
         render.emit_json(
@@ -100,6 +118,7 @@ def reply(
                 "message_id": replied.message_id,
                 "previous_status": replied.old_status.value,
                 "notices": replied.notices,
+                "attachments": [render.attachment_json(a) for a in replied.attachments],
             }
         )
         return

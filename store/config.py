@@ -30,6 +30,23 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
         "subject_max_chars": (200, "Longest ticket subject, in characters."),
         "body_max_chars": (20000, "Longest message body, in characters."),
     },
+    "attachments": {
+        "max_file_bytes": (10 * 1024 * 1024, "Largest attachment, in bytes."),
+        "max_files_per_message": (10, "Most attachments on one message."),
+        "max_ticket_bytes": (50 * 1024 * 1024, "Most attachment bytes on one ticket, all messages together."),
+        "allowed_types": (
+            [
+                "image/png",
+                "image/jpeg",
+                "image/gif",
+                "image/webp",
+                "application/pdf",
+                "text/plain",
+                "text/csv",
+            ],
+            "Types allowed, as decided from the content (never the name). Archives are never unpacked.",
+        ),
+    },
     "links": {
         "ticket_url": (
             "https://support.example.com/tickets/{number}",
@@ -137,6 +154,10 @@ class Config:
         return value
 
     @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
     def outbox_dir(self) -> Path:
         configured = self.text("email", "outbox_dir")
         return Path(configured) if configured else self.data_dir / "outbox"
@@ -219,9 +240,11 @@ def validate(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
             if key not in SCHEMA[section]:
                 raise ConfigError(f"config file {path}: unknown key {key!r} in [{section}]")
             default = SCHEMA[section][key][0]
-            if type(value) is not type(default):
-                kind = "a number" if isinstance(default, int) else "a string"
-                raise ConfigError(f"config file {path}: [{section}] {key} must be {kind}")
+            if type(value) is not type(default) or (
+                isinstance(value, list) and not all(isinstance(item, str) for item in value)
+            ):
+                kind = {bool: "true or false", int: "a number", str: "a string", list: "a list of strings"}
+                raise ConfigError(f"config file {path}: [{section}] {key} must be {kind[type(default)]}")
             if isinstance(value, int) and value < 0:
                 raise ConfigError(f"config file {path}: [{section}] {key} must not be negative")
             bounds = RANGES.get((section, key))

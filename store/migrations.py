@@ -142,7 +142,53 @@ def m001_initial(db: Database) -> None:
     )
 
 
-STEPS = (m001_initial,)
+def m002_attachments_and_search(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            media_type TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id),
+            ticket INTEGER NOT NULL REFERENCES tickets(number),
+            sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+            name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            media_type TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX attachments_by_message ON attachments (message_id);
+        CREATE INDEX attachments_by_ticket ON attachments (ticket);
+        CREATE INDEX attachments_by_blob ON attachments (sha256);
+        CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, content='tickets', content_rowid='number');
+        CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='id');
+        CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN
+            INSERT INTO tickets_fts (rowid, subject) VALUES (new.number, new.subject);
+        END;
+        CREATE TRIGGER tickets_fts_update AFTER UPDATE OF subject ON tickets BEGIN
+            INSERT INTO tickets_fts (tickets_fts, rowid, subject) VALUES ('delete', old.number, old.subject);
+            INSERT INTO tickets_fts (rowid, subject) VALUES (new.number, new.subject);
+        END;
+        CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN
+            INSERT INTO tickets_fts (tickets_fts, rowid, subject) VALUES ('delete', old.number, old.subject);
+        END;
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        END;
+        INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild');
+        INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+        """
+    )
+
+
+STEPS = (m001_initial, m002_attachments_and_search)
 
 
 def step_names() -> tuple[str, ...]:

@@ -124,6 +124,15 @@ class TicketSummary:
 
 
 @dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    name: str
+    size: int
+    media_type: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Message:
     id: int
     author: str
@@ -132,6 +141,7 @@ class Message:
     body: str
     internal: bool
     created_at: str
+    attachments: tuple[AttachmentInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,7 @@ class TicketView:
 class Created:
     ticket: TicketSummary
     other_open: tuple[int, ...] = field(default=())
+    attachments: tuple[AttachmentInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,7 @@ class Replied:
     message_id: int
     old_status: Status
     notices: int
+    attachments: tuple[AttachmentInfo, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,15 @@ the ticket, its event and the notices the event yields together, or nothing."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from store import clock, db, lifecycle, migrations
+from store import attachments, clock, db, lifecycle, migrations, search
+from store.attachments import Upload
 from store.config import Config
 from store.errors import Forbidden, NotFound, Refused, SupportError, UsageError
 from store.guest import GuestAccess
@@ -20,6 +24,7 @@ from store.models import (
     Account,
     Actor,
     ActorKind,
+    AttachmentInfo,
     Created,
     Event,
     EventKind,
@@ -54,6 +59,7 @@ class TicketFilter:
     requester: str | None = None
     assignee: str | None = None
     limit: int = 50
+    search: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,10 +190,12 @@ class Store(GuestAccess, Outbox, Subscriptions):
         body: str,
         guest_email: str | None = None,
         guest_locale: Locale = Locale.EN,
+        uploads: Sequence[Upload] = (),
     ) -> Created:
         limits = self.config.values["limits"]
         subject = clean_subject(subject, limits["subject_max_chars"])
         body = clean_body(body, limits["body_max_chars"])
+        files = attachments.check_all(uploads, self.config.values["attachments"])
         if actor.kind is ActorKind.GUEST:
             raise Forbidden("a guest session may only view, reply to and download from its ticket")
         if guest_email is not None:
@@ -205,7 +213,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
                 raise UsageError("create needs --as EMAIL, or --guest-email for a guest")
             requester_id, guest, locale, author = account.id, None, account.locale, account
         now = clock.now_text()
-        with db.write(self.cx) as cx:
+        with self._files_stored(files), db.write(self.cx) as cx:
             other_open = self._open_tickets_of(requester_id, guest)
             number = cx.execute("SELECT COALESCE(MAX(number), 10000) + 1 FROM tickets").fetchone()[0]
             cx.execute(
@@ -214,6 +222,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
                 (number, subject, requester_id, guest, locale.value, now, now),
             )
             message_id = self._insert_message(number, author, guest, body, internal=False, now=now)
+            infos = self._attach(number, message_id, files, now)
             self._record_event(
                 number,
                 actor if author else Actor(ActorKind.GUEST, guest_email=guest),
@@ -225,7 +234,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
                 now,
             )
             summary = self._summary(number, actor)
-        return Created(summary, tuple(other_open))
+        return Created(summary, tuple(other_open), infos)
 
     def _open_tickets_of(self, requester_id: int | None, guest: str | None) -> list[int]:
         column, value = ("requester_id", requester_id) if requester_id is not None else ("guest_email", guest)
@@ -262,8 +271,13 @@ class Store(GuestAccess, Outbox, Subscriptions):
         if wanted.assignee is not None:
             where.append("t.assignee_id = (SELECT id FROM accounts WHERE email = ?)")
             params.append(canonical_email(wanted.assignee))
-        sql = _SUMMARY_SQL + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY t.updated_at DESC, t.number DESC"
+        sql, order = _SUMMARY_SQL, "t.updated_at DESC, t.number DESC"
+        if wanted.search is not None:
+            cte, search_params = search.matching_tickets_sql(search.fts_terms(wanted.search), actor.is_staff)
+            sql = cte + _SUMMARY_SQL + " JOIN best ON best.number = t.number"
+            params = [*search_params, *params]
+            order = "best.score, " + order
+        sql += (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}"
         if wanted.limit > 0:
             sql += f" LIMIT {int(wanted.limit)}"
         rows = self.cx.execute(sql, params).fetchall()
@@ -281,6 +295,13 @@ class Store(GuestAccess, Outbox, Subscriptions):
                 f" WHERE m.ticket = ?{internal_filter} ORDER BY m.id",
                 (number,),
             ).fetchall()
+            files: dict[int, list[AttachmentInfo]] = {}
+            for a in cx.execute(
+                "SELECT id, message_id, name, size, media_type, sha256 FROM attachments"
+                " WHERE ticket = ? ORDER BY id",
+                (number,),
+            ):
+                files.setdefault(a[1], []).append(AttachmentInfo(a[0], a[2], a[3], a[4], a[5]))
             kinds_hidden = "" if actor.is_staff else " AND kind <> 'assigned'"
             events = cx.execute(
                 f"SELECT * FROM events WHERE ticket = ?{kinds_hidden} ORDER BY id", (number,)
@@ -296,6 +317,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
                     m["body"],
                     bool(m["internal"]),
                     m["created_at"],
+                    tuple(files.get(m["id"], ())),
                 )
                 for m in messages
             ),
@@ -312,15 +334,18 @@ class Store(GuestAccess, Outbox, Subscriptions):
         body: str,
         internal: bool = False,
         intent: ReplyIntent = ReplyIntent.ANSWER,
+        uploads: Sequence[Upload] = (),
     ) -> Replied:
         body = clean_body(body, self.config.values["limits"]["body_max_chars"])
+        files = attachments.check_all(uploads, self.config.values["attachments"])
         now = clock.now_text()
-        with db.write(self.cx):
+        with self._files_stored(files), db.write(self.cx):
             row = self._visible_row(actor, number)
             current = Status(row["status"])
             target = lifecycle.reply_target(actor, current, intent, internal)
             guest = actor.guest_email if actor.kind is ActorKind.GUEST else None
             message_id = self._insert_message(number, actor.account, guest, body, internal, now)
+            infos = self._attach(number, message_id, files, now)
             notices = 0
             if internal:
                 pass  # staff-only: no event, no notice, no visible activity
@@ -342,7 +367,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
             else:
                 self._touch(number, now)
             summary = self._summary(number, actor)
-        return Replied(summary, message_id, current, notices)
+        return Replied(summary, message_id, current, notices, infos)
 
     def set_status(self, actor: Actor, number: int, wanted: Status) -> StatusChanged:
         now = clock.now_text()
@@ -427,6 +452,81 @@ class Store(GuestAccess, Outbox, Subscriptions):
                         self._change_status(number, SYSTEM, current, target, Reason.SCHEDULE, None, stamp)
                 done[rule] += 1
         return ScheduleResult(done["remind"], done["resolve"], done["close"])
+
+    # -- attachments -----------------------------------------------------------------------
+
+    @contextmanager
+    def _files_stored(self, files: Sequence[attachments.CheckedFile]) -> Iterator[None]:
+        """Files go into place before their rows commit; if the rows never commit, the files
+        this call created are removed again (unless another message now refers to them)."""
+        blobs = attachments.BlobStore(self.config.attachments_dir)
+        created: list[str] = []
+        try:
+            for file in files:
+                if blobs.put(file):
+                    created.append(file.sha256)
+            yield
+        except BaseException:
+            blobs.forget_unreferenced(self.cx, created)
+            raise
+
+    def _attach(
+        self, number: int, message_id: int, files: Sequence[attachments.CheckedFile], now: str
+    ) -> tuple[AttachmentInfo, ...]:
+        if not files:
+            return ()
+        limit = self.config.values["attachments"]["max_ticket_bytes"]
+        used = self.cx.execute(
+            "SELECT COALESCE(SUM(size), 0) FROM attachments WHERE ticket = ?", (number,)
+        ).fetchone()[0]
+        adding = sum(f.size for f in files)
+        if used + adding > limit:
+            raise UsageError(
+                f"the ticket would hold {used + adding} bytes of attachments;"
+                f" the limit is {limit} bytes per ticket"
+            )
+        infos = []
+        for file in files:
+            self.cx.execute(
+                "INSERT OR IGNORE INTO blobs (sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)",
+                (file.sha256, file.size, file.media_type, now),
+            )
+            cursor = self.cx.execute(
+                "INSERT INTO attachments (message_id, ticket, sha256, name, size, media_type, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message_id, number, file.sha256, file.name, file.size, file.media_type, now),
+            )
+            assert cursor.lastrowid is not None
+            infos.append(AttachmentInfo(cursor.lastrowid, file.name, file.size, file.media_type, file.sha256))
+        return tuple(infos)
+
+    def list_attachments(self, actor: Actor, number: int) -> list[attachments.Attachment]:
+        with db.read(self.cx):
+            self._visible_row(actor, number)
+            internal_filter = "" if actor.is_staff else " AND m.internal = 0"
+            rows = self.cx.execute(
+                "SELECT a.id, a.message_id, a.ticket, a.name, a.size, a.media_type, a.sha256, m.internal,"
+                " a.created_at FROM attachments a JOIN messages m ON m.id = a.message_id"
+                f" WHERE a.ticket = ?{internal_filter} ORDER BY a.id",
+                (number,),
+            ).fetchall()
+        return [_attachment(row) for row in rows]
+
+    def open_attachment(self, actor: Actor, attachment_id: int) -> tuple[attachments.Attachment, Path]:
+        """The attachment and its file, for whoever may view its message; else NotFound."""
+        row = self.cx.execute(
+            "SELECT a.id, a.message_id, a.ticket, a.name, a.size, a.media_type, a.sha256, m.internal,"
+            " a.created_at FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = ?",
+            (attachment_id,),
+        ).fetchone()
+        try:
+            if row is None or (row[7] and not actor.is_staff):
+                raise NotFound
+            self._visible_row(actor, row[2])
+        except NotFound:
+            raise NotFound("attachment", attachment_id) from None
+        found = _attachment(row)
+        return found, attachments.BlobStore(self.config.attachments_dir).path(found.sha256)
 
     # -- the pieces every write shares ----------------------------------------------------
 
@@ -574,6 +674,20 @@ def _may_see(actor: Actor, row: sqlite3.Row) -> bool:
     if actor.kind is ActorKind.GUEST:
         return bool(row["number"] == actor.guest_ticket)
     return False
+
+
+def _attachment(row: sqlite3.Row) -> attachments.Attachment:
+    return attachments.Attachment(
+        id=row[0],
+        message_id=row[1],
+        ticket=row[2],
+        name=row[3],
+        size=row[4],
+        media_type=row[5],
+        sha256=row[6],
+        internal=bool(row[7]),
+        created_at=row[8],
+    )
 
 
 def _account(row: sqlite3.Row) -> Account:

@@ -1,0 +1,159 @@
+"""Attachments: what a file is (by its content, never its name), where it lives, and the
+rules it must pass. Files are stored once per content hash, outside anything served."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from store import db
+from store.errors import UsageError
+from store.text import printable
+
+# The names a type may go by; a name with another known extension is a lie about its content.
+EXTENSIONS: dict[str, frozenset[str]] = {
+    "image/png": frozenset({"png"}),
+    "image/jpeg": frozenset({"jpg", "jpeg", "jpe"}),
+    "image/gif": frozenset({"gif"}),
+    "image/webp": frozenset({"webp"}),
+    "application/pdf": frozenset({"pdf"}),
+    "text/plain": frozenset({"txt", "log", "text", "md", "json"}),
+    "text/csv": frozenset({"csv", "tsv"}),
+}
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff<>:\"|?*]")
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as a front end hands it over: the name the user gave, and its bytes."""
+
+    name: str
+    data: bytes
+    size: int | None = None  # the real size, when `data` was cut short at the limit + 1
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    data: bytes
+    size: int
+    media_type: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: int
+    message_id: int
+    ticket: int
+    name: str
+    size: int
+    media_type: str
+    sha256: str
+    internal: bool
+    created_at: str
+
+
+def clean_filename(raw: str) -> str:
+    """The name to display and save as: no path, no control or bidi characters, bounded."""
+    name = unicodedata.normalize("NFC", raw.replace("\\", "/").rsplit("/", 1)[-1])
+    name = _UNSAFE_NAME.sub("", name).strip().lstrip(".").strip()
+    if not name:
+        return "attachment"
+    if len(name) > MAX_NAME:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            name = stem[: MAX_NAME - len(extension) - 1] + "." + extension
+        else:
+            name = name[:MAX_NAME]
+    return name
+
+
+def media_type_of(data: bytes) -> str:
+    import filetype  # pure Python magic numbers; imported only when a file is attached
+
+    kind = filetype.guess(data[:8192])
+    if kind is not None:
+        return str(kind.mime)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+    return "application/octet-stream" if _TEXT_CONTROL.search(text) else "text/plain"
+
+
+def check(upload: Upload, allowed: Sequence[str], max_bytes: int) -> CheckedFile:
+    name = clean_filename(upload.name)
+    shown = printable(name)
+    size = upload.size if upload.size is not None else len(upload.data)
+    if size == 0:
+        raise UsageError(f"attachment {shown!r} is empty")
+    if size > max_bytes:
+        raise UsageError(f"attachment {shown!r} is {size} bytes; the limit is {max_bytes} bytes per file")
+    media_type = media_type_of(upload.data)
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if media_type == "text/plain" and extension in EXTENSIONS["text/csv"]:
+        media_type = "text/csv"
+    if media_type not in allowed:
+        raise UsageError(f"attachment {shown!r} is {media_type}, which is not allowed")
+    claimed = next((kind for kind, names in EXTENSIONS.items() if extension in names), None)
+    if extension and claimed != media_type:
+        raise UsageError(f"attachment {shown!r}: its content is {media_type}, not what .{extension} says")
+    return CheckedFile(name, upload.data, size, media_type, hashlib.sha256(upload.data).hexdigest())
+
+
+def check_all(uploads: Sequence[Upload], limits: dict[str, object]) -> list[CheckedFile]:
+    """Every file of one message, checked before anything is written."""
+    max_files = int(str(limits["max_files_per_message"]))
+    if len(uploads) > max_files:
+        raise UsageError(f"{len(uploads)} attachments; the limit is {max_files} per message")
+    allowed = [str(t) for t in limits["allowed_types"]]  # type: ignore[attr-defined]
+    return [check(upload, allowed, int(str(limits["max_file_bytes"]))) for upload in uploads]
+
+
+class BlobStore:
+    """Content-addressed files under <data dir>/attachments/ab/<sha256>."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("not a sha256")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, file: CheckedFile) -> bool:
+        """Write the file if it is new; True when this call created it."""
+        final = self.path(file.sha256)
+        if final.exists():
+            return False
+        final.parent.mkdir(parents=True, exist_ok=True)
+        partial = final.with_name(f".{file.sha256}.{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            handle.write(file.data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, final)
+        return True
+
+    def forget_unreferenced(self, cx: sqlite3.Connection, created: Sequence[str]) -> None:
+        """After a refused message: remove the files it created that no row refers to.
+
+        Checked under the write lock, so a file another process just committed stays.
+        """
+        if not created:
+            return
+        with db.write(cx):
+            for sha256 in created:
+                if not cx.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha256,)).fetchone():
+                    with contextlib.suppress(FileNotFoundError):
+                        self.path(sha256).unlink()
