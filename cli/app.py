@@ -6,12 +6,13 @@ should cost little more than Python's own start.
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 import typer
+import typer.main
 
 # Typer carries its own Click since 0.26 (pinned in pyproject): its UsageError is this one.
 from typer._click.exceptions import UsageError as ClickUsageError
@@ -22,7 +23,24 @@ from store.errors import SupportError
 
 
 class SupportGroup(TyperGroup):
-    """Maps every store error to one `Error: ...` line on stderr and its exit code."""
+    """Loads commands lazily, and maps every store error to one `Error: ...` line on stderr
+    and its exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        if name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[name]
+        target = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(target, typer.Typer):
+            single = group("")
+            single.command(name=name)(target)
+            target = single
+        command = typer.main.get_command(target)
+        command.name = name
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -45,13 +63,17 @@ def fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-@dataclass
 class Globals:
-    config_path: str | None
-    db_path: str | None
-    acting_as: str | None
-    guest_session: str | None
-    _store: Any = field(default=None, repr=False)
+    """The global options, and the store opened once for the command that needs it."""
+
+    def __init__(
+        self, config_path: str | None, db_path: str | None, acting_as: str | None, guest_session: str | None
+    ) -> None:
+        self.config_path = config_path
+        self.db_path = db_path
+        self.acting_as = acting_as
+        self.guest_session = guest_session
+        self._store: Any = None
 
     def config(self) -> Any:
         from store import config
@@ -106,31 +128,26 @@ def main_options(
     ctx.call_on_close(globals_.close_store)
 
 
-def register() -> None:
-    from cli import attachments, daemon, guest, push, setup, tickets, users
-    from cli import db as db_commands
-
-    for command in (
-        tickets.create,
-        tickets.list_tickets,
-        tickets.view,
-        tickets.reply,
-        tickets.status,
-        tickets.assign,
-    ):
-        app.command(name=command.__name__.removesuffix("_tickets"))(command)
-    app.command(name="init")(setup.init)
-    app.command(name="prefs")(users.prefs)
-    app.add_typer(users.app, name="user")
-    app.add_typer(attachments.app, name="attachment")
-    app.add_typer(guest.app, name="guest")
-    app.add_typer(push.app, name="push")
-    app.add_typer(daemon.app, name="daemon")
-    app.add_typer(daemon.outbox, name="outbox")
-    app.add_typer(db_commands.app, name="db")
-
-
-register()
+# Every command, by the module that defines it. A run imports and builds only the command
+# it runs (Click asks `get_command` for one name), so `support list` never pays for the
+# daemon's or the guest commands' modules; `--help` asks for them all.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "create": ("cli.tickets", "create"),
+    "list": ("cli.tickets", "list_tickets"),
+    "view": ("cli.tickets", "view"),
+    "reply": ("cli.tickets", "reply"),
+    "status": ("cli.tickets", "status"),
+    "assign": ("cli.tickets", "assign"),
+    "attachment": ("cli.attachments", "app"),
+    "guest": ("cli.guest", "app"),
+    "prefs": ("cli.users", "prefs"),
+    "push": ("cli.push", "app"),
+    "user": ("cli.users", "app"),
+    "init": ("cli.setup", "init"),
+    "daemon": ("cli.daemon", "app"),
+    "outbox": ("cli.daemon", "outbox"),
+    "db": ("cli.db", "app"),
+}
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
                     }
                     for b in beats
                 ],
-                "notices": counts.__dict__,
+                "notices": counts._asdict(),
             }
         )
         return

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Result(StrEnum):
@@ -13,8 +13,7 @@ class Result(StrEnum):
     GONE = "gone"  # the push subscription no longer exists
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(NamedTuple):
     result: Result
     detail: str = ""
     retry_after: float | None = None

@@ -10,8 +10,8 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from store import db
 from store.errors import UsageError
@@ -32,8 +32,7 @@ _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 MAX_NAME = 120
 
 
-@dataclass(frozen=True)
-class Upload:
+class Upload(NamedTuple):
     """A file as a front end hands it over: the name the user gave, and its bytes."""
 
     name: str
@@ -41,8 +40,7 @@ class Upload:
     size: int | None = None  # the real size, when `data` was cut short at the limit + 1
 
 
-@dataclass(frozen=True)
-class CheckedFile:
+class CheckedFile(NamedTuple):
     name: str
     data: bytes
     size: int
@@ -50,8 +48,7 @@ class CheckedFile:
     sha256: str
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(NamedTuple):
     id: int
     message_id: int
     ticket: int

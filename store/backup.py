@@ -7,9 +7,9 @@ import hashlib
 import shutil
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from store import clock, db
 from store.attachments import BlobStore
@@ -20,8 +20,7 @@ STEP_PAGES = 1024
 ALIVE_WITHIN = timedelta(seconds=30)  # three heartbeats
 
 
-@dataclass(frozen=True)
-class BackupResult:
+class BackupResult(NamedTuple):
     path: Path
     pages: int
     files: int
@@ -123,21 +122,22 @@ def restore(source_dir: Path, target_path: Path, attachments_dir: Path, force: b
             owner = _live_daemon(target)
             if owner:
                 raise SupportError(f"the store is in use: daemon {owner} is running; stop it first")
-            try:
-                # Leaving WAL mode needs every other connection gone: the surest test of "in use".
-                target.execute("PRAGMA journal_mode = DELETE")
-            except sqlite3.OperationalError:
-                raise SupportError("the store is in use by another process; stop it first") from None
             has_data = target.execute("SELECT 1 FROM sqlite_master WHERE name = 'tickets'").fetchone()
             if has_data and target.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() and not force:
                 raise SupportError(
                     f"{target_path} holds tickets; use --force to replace them with the backup"
                 )
-            files, size = _copy_blobs(
-                source, BlobStore(source_dir / "attachments"), BlobStore(attachments_dir)
-            )
-            source.backup(target)
-            target.execute("PRAGMA journal_mode = WAL")
+            try:
+                # Leaving WAL mode needs every other connection gone: the surest test of "in use".
+                target.execute("PRAGMA journal_mode = DELETE")
+            except sqlite3.OperationalError:
+                raise SupportError("the store is in use by another process; stop it first") from None
+            try:
+                attachments = (BlobStore(source_dir / "attachments"), BlobStore(attachments_dir))
+                files, size = _copy_blobs(source, *attachments)
+                source.backup(target)
+            finally:
+                target.execute("PRAGMA journal_mode = WAL")
             _integrity(target, "the restored store")
             pages = target.execute("PRAGMA page_count").fetchone()[0]
         finally:

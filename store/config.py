@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from store.errors import ConfigError
 
@@ -133,8 +132,7 @@ CHOICES: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     source: Path | None
     values: dict[str, dict[str, Any]]
     data_dir: Path

@@ -18,9 +18,8 @@ import hmac
 import re
 import secrets
 import sqlite3
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from store import clock, db
 from store.errors import Forbidden, NotFound, Refused
@@ -34,15 +33,13 @@ _LINK_FALLBACK = re.compile(r"(?:^|[/#=])#?([0-9]{1,18})(?:[/?&#].*?)??[?&]token
 _ALPHABET_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
-@dataclass(frozen=True)
-class GuestSession:
+class GuestSession(NamedTuple):
     token: str
     ticket: int
     expires_at: str
 
 
-@dataclass(frozen=True)
-class VerifyFailure:
+class VerifyFailure(NamedTuple):
     message: str
 
 

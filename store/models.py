@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Status(StrEnum):
@@ -69,8 +69,7 @@ class NoticeState(StrEnum):
     DROPPED = "dropped"  # nobody left to deliver to: the push subscription is gone
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     id: int
     email: str
     name: str
@@ -85,8 +84,7 @@ class Account:
         return self.role in STAFF_ROLES
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(NamedTuple):
     """Who is acting. Operators have no account; guests hold a session for one ticket."""
 
     kind: ActorKind
@@ -111,8 +109,7 @@ OPERATOR = Actor(ActorKind.OPERATOR)
 SYSTEM = Actor(ActorKind.SYSTEM)
 
 
-@dataclass(frozen=True)
-class TicketSummary:
+class TicketSummary(NamedTuple):
     number: int
     subject: str
     status: Status
@@ -123,8 +120,7 @@ class TicketSummary:
     updated_at: str
 
 
-@dataclass(frozen=True)
-class AttachmentInfo:
+class AttachmentInfo(NamedTuple):
     id: int
     name: str
     size: int
@@ -132,8 +128,7 @@ class AttachmentInfo:
     sha256: str
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     id: int
     author: str
     author_name: str
@@ -144,8 +139,7 @@ class Message:
     attachments: tuple[AttachmentInfo, ...] = ()
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     id: int
     kind: EventKind
     actor: str
@@ -154,22 +148,19 @@ class Event:
     created_at: str
 
 
-@dataclass(frozen=True)
-class TicketView:
+class TicketView(NamedTuple):
     ticket: TicketSummary
     messages: tuple[Message, ...]
     events: tuple[Event, ...]
 
 
-@dataclass(frozen=True)
-class Created:
+class Created(NamedTuple):
     ticket: TicketSummary
-    other_open: tuple[int, ...] = field(default=())
+    other_open: tuple[int, ...] = ()
     attachments: tuple[AttachmentInfo, ...] = ()
 
 
-@dataclass(frozen=True)
-class Replied:
+class Replied(NamedTuple):
     ticket: TicketSummary
     message_id: int
     old_status: Status
@@ -177,8 +168,7 @@ class Replied:
     attachments: tuple[AttachmentInfo, ...] = ()
 
 
-@dataclass(frozen=True)
-class StatusChanged:
+class StatusChanged(NamedTuple):
     ticket: TicketSummary
     old_status: Status
     changed: bool

@@ -6,14 +6,13 @@ in the same transaction (PRODUCT.md, Notices).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from store.lifecycle import Reason
 from store.models import Channel, EventKind, Locale, NoticeKind, Status
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
     """The requester as notices see them: an account (with its preferences) or a guest."""
 
     email: str
@@ -25,8 +24,7 @@ class Recipient:
     subscription_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class NoticeSpec:
+class NoticeSpec(NamedTuple):
     channel: Channel
     recipient: str
     subscription_id: int | None

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from store import clock, db
 from store.errors import InvalidState, NotFound
@@ -23,16 +22,14 @@ if TYPE_CHECKING:
     from store.config import Config
 
 
-@dataclass(frozen=True)
-class Subscription:
+class Subscription(NamedTuple):
     id: int
     endpoint: str
     p256dh: str
     auth: str
 
 
-@dataclass(frozen=True)
-class ClaimedNotice:
+class ClaimedNotice(NamedTuple):
     """Everything a sender needs, and nothing it must not send (no message text)."""
 
     id: int
@@ -52,8 +49,7 @@ class ClaimedNotice:
     subscription: Subscription | None = None
 
 
-@dataclass(frozen=True)
-class NoticeRow:
+class NoticeRow(NamedTuple):
     id: int
     ticket: int
     channel: str
@@ -67,8 +63,7 @@ class NoticeRow:
     created_at: str
 
 
-@dataclass(frozen=True)
-class OutboxCounts:
+class OutboxCounts(NamedTuple):
     pending: int
     retrying: int
     sending: int
@@ -77,8 +72,7 @@ class OutboxCounts:
     dropped: int
 
 
-@dataclass(frozen=True)
-class Heartbeat:
+class Heartbeat(NamedTuple):
     owner: str
     pid: int
     host: str

@@ -6,10 +6,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from store import attachments, clock, db, lifecycle, migrations, search
 from store.attachments import Upload
@@ -53,8 +52,7 @@ _SUMMARY_SQL = """
 """
 
 
-@dataclass(frozen=True)
-class TicketFilter:
+class TicketFilter(NamedTuple):
     statuses: frozenset[Status] | None = None
     requester: str | None = None
     assignee: str | None = None
@@ -62,15 +60,13 @@ class TicketFilter:
     search: str | None = None
 
 
-@dataclass(frozen=True)
-class ScheduleResult:
+class ScheduleResult(NamedTuple):
     reminded: int
     resolved: int
     closed: int
 
 
-@dataclass(frozen=True)
-class SchemaStatus:
+class SchemaStatus(NamedTuple):
     path: str
     applied: tuple[str, ...]
     pending: tuple[str, ...]

@@ -6,8 +6,7 @@ import base64
 import binascii
 import json
 import sqlite3
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from store import clock, db
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
     from store.config import Config
 
 
-@dataclass(frozen=True)
-class PushSubscription:
+class PushSubscription(NamedTuple):
     id: int
     account: str
     endpoint: str

@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -104,7 +105,7 @@ class Home:
         return self.ok("daemon", "run", "--once")
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db_path) as cx:
+        with closing(sqlite3.connect(self.db_path)) as cx:
             return cx.execute(query, params).fetchall()
 
     def count(self, table: str) -> int:

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 from tests.conftest import Home
@@ -30,7 +31,7 @@ print(i)
 
 
 def counts(path: Path) -> tuple[int, int, int, int]:
-    with sqlite3.connect(path) as cx:
+    with closing(sqlite3.connect(path)) as cx:
         tickets, messages, events, notices = (
             cx.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
             for t in ("tickets", "messages", "events", "notices")
@@ -77,7 +78,9 @@ def test_restore_refusals(team: Home, tmp_path: Path) -> None:
     team.ok("db", "backup", str(tmp_path / "b"))
     before = counts(team.db_path)
     assert "holds no backup" in team.refused(1, "db", "restore", str(tmp_path)).stderr
-    assert "holds tickets; use --force" in team.refused(1, "db", "restore", str(tmp_path / "b")).stderr
+    assert (
+        "holds tickets; use --force" in team.refused(1, "db", "restore", str(tmp_path / "b")).stderr
+    )
     corrupt = tmp_path / "corrupt"
     corrupt.mkdir()
     data = bytearray((tmp_path / "b" / "support.db").read_bytes())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from email.utils import getaddresses
 
@@ -161,7 +163,7 @@ def test_names_cannot_inject_headers(team: Home, smtp: SmtpPeer) -> None:
     team.write_config({"email": smtp_config(smtp)})
     team.create("bob@example.com")
     # Another front end might write a name the CLI would refuse; the message must stay whole.
-    with __import__("sqlite3").connect(team.db_path) as cx:
+    with closing(sqlite3.connect(team.db_path)) as cx, cx:
         cx.execute(
             "UPDATE accounts SET name = 'Eve\r\nBcc: victim@example.org' WHERE email = 'bob@example.com'"
         )

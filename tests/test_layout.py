@@ -6,6 +6,7 @@ import ast
 import importlib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.main import get_command
@@ -57,11 +58,11 @@ def all_commands() -> list[tuple[str, object]]:
     root = get_command(app)
     found: list[tuple[str, object]] = []
 
-    def walk(prefix: str, command: object) -> None:
-        subcommands = getattr(command, "commands", None)
-        if subcommands:
-            for name, sub in subcommands.items():
-                walk(f"{prefix} {name}".strip(), sub)
+    def walk(prefix: str, command: Any) -> None:
+        if hasattr(command, "list_commands"):
+            context = command.make_context(prefix or "support", [], resilient_parsing=True)
+            for name in command.list_commands(context):
+                walk(f"{prefix} {name}".strip(), command.get_command(context, name))
         else:
             found.append((prefix, command))
 

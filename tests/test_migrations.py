@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from store import migrations
@@ -36,7 +37,7 @@ FTS_SHADOWS = {f"{t}_fts_{s}" for t in ("tickets", "messages") for s in ("data",
 
 
 def schema(path: Path) -> dict[str, list[str]]:
-    with sqlite3.connect(path) as cx:
+    with closing(sqlite3.connect(path)) as cx:
         tables = [
             r[0]
             for r in cx.execute(
@@ -52,7 +53,7 @@ def test_blank_database_gets_exactly_the_schema(home: Home) -> None:
     for table, columns in EXPECTED_TABLES.items():
         assert got.get(table) == columns, table
     assert set(got) == set(EXPECTED_TABLES) | FTS_SHADOWS
-    with sqlite3.connect(home.db_path) as cx:
+    with closing(sqlite3.connect(home.db_path)) as cx:
         assert cx.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [
             r[0]
@@ -81,7 +82,7 @@ def test_any_command_migrates_a_new_store(home: Home) -> None:
 
 def test_constraints_hold_in_the_database(home: Home) -> None:
     home.ok("db", "migrate")
-    with sqlite3.connect(home.db_path) as cx:
+    with closing(sqlite3.connect(home.db_path)) as cx:
         cx.execute("PRAGMA foreign_keys = ON")
         for bad in (
             "INSERT INTO accounts (email, role, locale, created_at) VALUES ('a@x.io', 'boss', 'en', '')",
@@ -107,7 +108,7 @@ def test_two_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
     for proc in procs:
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err.decode()
-    with sqlite3.connect(db) as cx:
+    with closing(sqlite3.connect(db)) as cx:
         assert cx.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == len(migrations.STEPS)
 
 
