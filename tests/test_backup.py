@@ -78,9 +78,7 @@ def test_restore_refusals(team: Home, tmp_path: Path) -> None:
     team.ok("db", "backup", str(tmp_path / "b"))
     before = counts(team.db_path)
     assert "holds no backup" in team.refused(1, "db", "restore", str(tmp_path)).stderr
-    assert (
-        "holds tickets; use --force" in team.refused(1, "db", "restore", str(tmp_path / "b")).stderr
-    )
+    assert "holds tickets; use --force" in team.refused(1, "db", "restore", str(tmp_path / "b")).stderr
     corrupt = tmp_path / "corrupt"
     corrupt.mkdir()
     data = bytearray((tmp_path / "b" / "support.db").read_bytes())
