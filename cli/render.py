@@ -31,19 +31,27 @@ def note(text: str) -> None:
     typer.echo(text, err=True)
 
 
+def char_width(ch: str) -> int:
+    return 2 if ch >= "\u1100" and unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Terminal columns: wide (CJK) characters take two. Latin and Cyrillic never do."""
+    if not text or max(text) < "\u1100":
+        return len(text)
+    return sum(char_width(ch) for ch in text)
 
 
 def clip(text: str, limit: int) -> str:
     if width(text) <= limit:
         return text
-    out = ""
+    used, out = 0, []
     for ch in text:
-        if width(out + ch) > limit - 1:
+        used += char_width(ch)
+        if used > limit - 1:
             break
-        out += ch
-    return out + "…"
+        out.append(ch)
+    return "".join(out) + "…"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

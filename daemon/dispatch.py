@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 from daemon.outcome import Delivery, Result, transient
 from store.config import Config
-from store.models import Channel
-from store.outbox import ClaimedNotice
+from store.models import Channel, NoticeState
+from store.outbox import ClaimedNotice, Outcome
 from store.service import Store
 
 log = logging.getLogger("support.daemon")
@@ -58,35 +58,58 @@ def deliver(senders: Senders, notice: ClaimedNotice) -> Delivery:
         return transient(f"sender failed: {type(error).__name__}")
 
 
+GROUP = 25  # sends recorded per transaction: the most a crash can make us send twice
+
+
 def dispatch_batch(store: Store, senders: Senders, owner: str, batch_size: int, stop: threading.Event) -> int:
     """Send one batch; returns how many notices were claimed."""
     claimed = store.claim_notices(owner, batch_size)
+    done: list[tuple[ClaimedNotice, Delivery]] = []
     try:
         for index, notice in enumerate(claimed):
             if stop.is_set():
                 store.release([n.id for n in claimed[index:]])
                 break
-            outcome = deliver(senders, notice)
-            report(store, notice, outcome)
+            done.append((notice, deliver(senders, notice)))
+            if len(done) >= GROUP:
+                report(store, done)
+                done = []
     finally:
+        report(store, done)
         senders.end_batch()
     return len(claimed)
 
 
-def report(store: Store, notice: ClaimedNotice, outcome: Delivery) -> None:
-    where = f"notice {notice.id} ({notice.kind.value}, ticket #{notice.ticket}, {notice.channel.value})"
-    if outcome.result is Result.SENT:
-        store.record_sent(notice.id)
-        log.info("%s: sent, attempt %d", where, notice.attempts)
-    elif outcome.result is Result.GONE and notice.subscription is not None:
-        store.drop_subscription(notice.id, notice.subscription.id, outcome.detail)
-        log.info("%s: %s; subscription %d removed", where, outcome.detail, notice.subscription.id)
-    else:
-        _, delay = store.record_failure(
-            notice.id, outcome.result is Result.TRANSIENT, outcome.detail, outcome.retry_after
+def report(store: Store, done: list[tuple[ClaimedNotice, Delivery]]) -> None:
+    if not done:
+        return
+    outcomes = [
+        Outcome(
+            notice.id,
+            sent=d.result is Result.SENT,
+            transient=d.result is Result.TRANSIENT,
+            error=d.detail,
+            retry_after=d.retry_after,
+            gone_subscription=notice.subscription.id
+            if d.result is Result.GONE and notice.subscription is not None
+            else None,
         )
-        then = f"retry in {delay:.0f} s" if delay is not None else "dead"
-        log.warning("%s: attempt %d failed (%s): %s", where, notice.attempts, outcome.detail, then)
+        for notice, d in done
+    ]
+    for (notice, d), (state, delay) in zip(done, store.record_outcomes(outcomes), strict=True):
+        where = f"notice {notice.id} ({notice.kind.value}, ticket #{notice.ticket}, {notice.channel.value})"
+        if state is NoticeState.SENT:
+            log.info("%s: sent, attempt %d", where, notice.attempts)
+        elif state is NoticeState.DROPPED:
+            log.info(
+                "%s: %s; subscription %d removed",
+                where,
+                d.detail,
+                notice.subscription.id if notice.subscription else 0,
+            )
+        else:
+            then = f"retry in {delay:.0f} s" if delay is not None else "dead"
+            log.warning("%s: attempt %d failed (%s): %s", where, notice.attempts, d.detail, then)
 
 
 def drain(store: Store, senders: Senders, owner: str, batch_size: int, stop: threading.Event) -> int:

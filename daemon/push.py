@@ -80,6 +80,7 @@ class PushSender:
         self.urgency = push["urgency"]
         self.timeout = push["timeout_seconds"]
         self.secret = config.server_secret()
+        self._vapid: dict[str, tuple[dict[str, str], int]] = {}
 
     def send(self, notice: ClaimedNotice) -> Delivery:
         import requests
@@ -111,6 +112,18 @@ class PushSender:
             # Never the exception text: it carries the endpoint URL, a capability.
             return transient(f"push connection: {type(error).__name__}")
         return classify(response.status_code, response.headers.get("Retry-After"))
+
+    def vapid_headers(self, audience: str) -> dict[str, str]:
+        """A signed VAPID header per push service, reused until an hour before it expires:
+        signing is the costliest step after encryption, and push services accept a token
+        for its whole lifetime."""
+        now = int(time.time())
+        cached = self._vapid.get(audience)
+        if cached is None or cached[1] - now < 3600:
+            claims = {"sub": self.subject, "aud": audience, "exp": now + 12 * 3600}  # fresh dict every time
+            cached = (dict(self.vapid.sign(claims)), claims["exp"])
+            self._vapid[audience] = cached
+        return cached[0]
 
     def end_batch(self) -> None:
         pass

@@ -164,27 +164,25 @@ def m002_attachments_and_search(db: Database) -> None:
         CREATE INDEX attachments_by_message ON attachments (message_id);
         CREATE INDEX attachments_by_ticket ON attachments (ticket);
         CREATE INDEX attachments_by_blob ON attachments (sha256);
-        CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, content='tickets', content_rowid='number');
-        CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='id');
-        CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN
-            INSERT INTO tickets_fts (rowid, subject) VALUES (new.number, new.subject);
-        END;
-        CREATE TRIGGER tickets_fts_update AFTER UPDATE OF subject ON tickets BEGIN
-            INSERT INTO tickets_fts (tickets_fts, rowid, subject) VALUES ('delete', old.number, old.subject);
-            INSERT INTO tickets_fts (rowid, subject) VALUES (new.number, new.subject);
-        END;
-        CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN
-            INSERT INTO tickets_fts (tickets_fts, rowid, subject) VALUES ('delete', old.number, old.subject);
-        END;
-        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-            INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
-        END;
-        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-            INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
-        END;
-        INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild');
-        INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+        -- Contentless: the index holds word stems (store/search.py), written by the store
+        -- next to each subject and message; the text itself stays in its own table.
+        CREATE VIRTUAL TABLE tickets_fts USING fts5(words, content='');
+        CREATE VIRTUAL TABLE messages_fts USING fts5(words, content='');
         """
+    )
+    from store.search import index_words
+
+    # Rows written before this step get their index entries now.
+    db.conn.executemany(
+        "INSERT INTO tickets_fts (rowid, words) VALUES (?, ?)",
+        (
+            (number, index_words(subject))
+            for number, subject in db.conn.execute("SELECT number, subject FROM tickets")
+        ),
+    )
+    db.conn.executemany(
+        "INSERT INTO messages_fts (rowid, words) VALUES (?, ?)",
+        ((id_, index_words(body)) for id_, body in db.conn.execute("SELECT id, body FROM messages")),
     )
 
 

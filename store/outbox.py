@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -47,6 +48,17 @@ class ClaimedNotice(NamedTuple):
     attempts: int
     code: str | None = None
     subscription: Subscription | None = None
+
+
+class Outcome(NamedTuple):
+    """What a sender reported for one attempt (senders classify; the store decides)."""
+
+    notice_id: int
+    sent: bool
+    transient: bool = False
+    error: str = ""
+    retry_after: float | None = None
+    gone_subscription: int | None = None
 
 
 class NoticeRow(NamedTuple):
@@ -114,17 +126,17 @@ class Outbox:
                 (owner, lease, stamp, stamp, limit),
             ).fetchall()
             ids = sorted(row[0] for row in rows)
-            claimed = [self._claimed(cx, notice_id) for notice_id in ids]
+            secret = self.config.server_secret()
+            claimed = [self._claimed(cx, notice_id, secret) for notice_id in ids]
         return [notice for notice in claimed if notice is not None]
 
-    def _claimed(self, cx: sqlite3.Connection, notice_id: int) -> ClaimedNotice | None:
+    def _claimed(self, cx: sqlite3.Connection, notice_id: int, secret: bytes) -> ClaimedNotice | None:
         row = cx.execute(
             "SELECT n.*, t.subject, t.guest_email, t.link_version, a.email AS account_email, a.name"
             " FROM notices n JOIN tickets t ON t.number = n.ticket"
             " LEFT JOIN accounts a ON a.id = t.requester_id WHERE n.id = ?",
             (notice_id,),
         ).fetchone()
-        secret = self.config.server_secret()
         is_guest = row["guest_email"] is not None
         if is_guest:
             token = link_token(secret, row["ticket"], row["guest_email"], row["link_version"])
@@ -164,32 +176,47 @@ class Outbox:
             subscription=subscription,
         )
 
-    def record_sent(self, notice_id: int) -> None:
-        with db.write(self.cx) as cx:
-            self._finish(cx, notice_id, NoticeState.SENT, None)
+    def record_outcomes(self, outcomes: Sequence[Outcome]) -> list[tuple[NoticeState, float | None]]:
+        """What became of each attempt, in one transaction: sent, back in the queue after a
+        backoff, dead, or dropped with its subscription. Returns each new state and delay.
 
-    def record_failure(
-        self, notice_id: int, transient: bool, error: str, retry_after: float | None = None
-    ) -> tuple[NoticeState, float | None]:
-        """Back to the queue with a backoff, or dead; returns the new state and the delay."""
-        delivery = self.config.values["delivery"]
+        The daemon records a few sends at a time: one fsync per group rather than per notice.
+        A crash before the group commits sends those again, with the same Message-IDs.
+        """
         with db.write(self.cx) as cx:
-            row = cx.execute("SELECT attempts FROM notices WHERE id = ?", (notice_id,)).fetchone()
-            if row is None:
-                raise NotFound("notice", notice_id)
-            if not transient or row["attempts"] >= delivery["max_attempts"]:
-                self._finish(cx, notice_id, NoticeState.DEAD, error)
-                return NoticeState.DEAD, None
-            delay = backoff_seconds(
-                row["attempts"], delivery["backoff_base_seconds"], delivery["backoff_cap_seconds"]
-            )
-            if retry_after is not None:
-                delay = max(delay, retry_after)  # never sooner than the peer asked
+            return [self._apply(cx, outcome) for outcome in outcomes]
+
+    def _apply(self, cx: sqlite3.Connection, outcome: Outcome) -> tuple[NoticeState, float | None]:
+        if outcome.sent:
+            self._finish(cx, outcome.notice_id, NoticeState.SENT, None)
+            return NoticeState.SENT, None
+        if outcome.gone_subscription is not None:
+            # The push service says the subscription is gone (404/410): forget it.
+            self._finish(cx, outcome.notice_id, NoticeState.DROPPED, outcome.error)
+            cx.execute("DELETE FROM push_subscriptions WHERE id = ?", (outcome.gone_subscription,))
             cx.execute(
-                "UPDATE notices SET state = 'pending', lease_owner = NULL, lease_until = NULL,"
-                " next_attempt_at = ?, last_error = ? WHERE id = ?",
-                (clock.to_text(clock.now() + timedelta(seconds=delay)), error[:500], notice_id),
+                "UPDATE notices SET state = 'dropped', last_error = ?, lease_owner = NULL"
+                " WHERE subscription_id IS NULL AND channel = 'push' AND state = 'pending'",
+                (outcome.error,),
             )
+            return NoticeState.DROPPED, None
+        delivery = self.config.values["delivery"]
+        row = cx.execute("SELECT attempts FROM notices WHERE id = ?", (outcome.notice_id,)).fetchone()
+        if row is None:
+            raise NotFound("notice", outcome.notice_id)
+        if not outcome.transient or row["attempts"] >= delivery["max_attempts"]:
+            self._finish(cx, outcome.notice_id, NoticeState.DEAD, outcome.error)
+            return NoticeState.DEAD, None
+        delay = backoff_seconds(
+            row["attempts"], delivery["backoff_base_seconds"], delivery["backoff_cap_seconds"]
+        )
+        if outcome.retry_after is not None:
+            delay = max(delay, outcome.retry_after)  # never sooner than the peer asked
+        cx.execute(
+            "UPDATE notices SET state = 'pending', lease_owner = NULL, lease_until = NULL,"
+            " next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (clock.to_text(clock.now() + timedelta(seconds=delay)), outcome.error[:500], outcome.notice_id),
+        )
         return NoticeState.PENDING, delay
 
     def release(self, notice_ids: list[int]) -> None:
@@ -199,17 +226,6 @@ class Outbox:
                 "UPDATE notices SET state = 'pending', lease_owner = NULL, lease_until = NULL,"
                 " attempts = attempts - 1 WHERE id = ? AND state = 'sending'",
                 [(i,) for i in notice_ids],
-            )
-
-    def drop_subscription(self, notice_id: int, subscription_id: int, error: str) -> None:
-        """The push service says the subscription is gone (404/410): forget it."""
-        with db.write(self.cx) as cx:
-            self._finish(cx, notice_id, NoticeState.DROPPED, error)
-            cx.execute("DELETE FROM push_subscriptions WHERE id = ?", (subscription_id,))
-            cx.execute(
-                "UPDATE notices SET state = 'dropped', last_error = ?, lease_owner = NULL"
-                " WHERE subscription_id IS NULL AND channel = 'push' AND state = 'pending'",
-                (error,),
             )
 
     @staticmethod

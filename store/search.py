@@ -1,21 +1,35 @@
-"""Full-text search: the user's words, made into an FTS5 query that can never be a syntax error.
+"""Full-text search over subjects and messages, fast at millions of messages.
 
-SQLite's unicode61 tokenizer folds case (Cyrillic too) but knows no word forms, so each word
-is cut to a light stem and matched as a prefix: `паролем`, `пароля` and `пароль` all become
-`парол*`, which finds every form. Crude next to a real stemmer, and it finds a few words it
-should not (`код*` also matches `кодування`); for a support desk, recall matters more.
+The index holds word stems, not words: each word of a subject or message is lower-cased and
+cut to a light stem (`паролем`, `пароля`, `пароль` -> `парол`) before FTS5 indexes it, and a
+query's words get the same treatment, so word forms match with plain term look-ups. The
+obvious alternatives were measured at 100k tickets and rejected: FTS5 prefix queries
+(`"пароль"*`) took seconds once combined with rowid filters, and bm25 ranking reads every
+posting of a common word (about 1 us each, so seconds at 5M messages).
+
+So ranking is simple and cheap: tickets whose subject has more of the words come first,
+then the newest activity. Common words are looked up among their most recent RECENT
+postings ("rank among recent matches"); a word with fewer postings than that is looked up
+completely, so rare words (ids, names) always find every ticket.
+
+Every query word becomes a quoted FTS5 string of one token: quotes, `*`, `-`, `NEAR`,
+parentheses are never syntax.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from functools import lru_cache
 
 from store.errors import UsageError
 
-_WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer calls a token
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 MAX_WORDS = 16
 MIN_STEM = 4
+RECENT = 5000  # postings per word looked at, newest first, for words more common than this
+SCOPE_MESSAGES = 5000  # newest messages looked at for a customer, a guest or --requester
 # Ukrainian inflectional endings, longest first.
 _UK_ENDINGS = sorted(
     """ією ами ями ого ому ими ців ові еві ах ях ії ія ію ам ям ом ем ою ею ий ій их іх ім ої ів
@@ -26,6 +40,7 @@ _UK_ENDINGS = sorted(
 _EN_ENDINGS = ("ing", "es", "ed", "s")
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     word = word.lower()
     endings = _UK_ENDINGS if _CYRILLIC.search(word) else _EN_ENDINGS
@@ -35,35 +50,99 @@ def stem(word: str) -> str:
     return word
 
 
-def fts_terms(text: str) -> list[str]:
-    """One FTS5 term per word of the user's text, each a quoted prefix.
+def index_words(text: str) -> str:
+    """What goes into the index for `text`: its words' stems, in order."""
+    return " ".join(stem(token) for token in _TOKEN.findall(text.lower()))
 
-    Quotes, `*`, `-`, `NEAR`, `AND`, parentheses: all are just words or separators here,
-    because every word is passed as a quoted FTS5 string.
-    """
-    words = list(dict.fromkeys(stem(word) for word in _WORD.findall(text)))[:MAX_WORDS]
-    if not words:
+
+def fts_terms(query: str) -> list[str]:
+    """One quoted FTS5 term per distinct word stem of the user's query."""
+    stems = list(dict.fromkeys(stem(token) for token in _TOKEN.findall(query.lower())))[:MAX_WORDS]
+    if not stems:
         raise UsageError("the search has no words to look for")
-    return [f'"{word}"*' for word in words]
+    return [f'"{s}"' for s in stems]
 
 
-def matching_tickets_sql(terms: list[str], staff: bool) -> tuple[str, list[str]]:
-    """A CTE `best(number, score)`: tickets whose visible text has every term somewhere
-    (subject or any message), best bm25 first. Internal notes count for staff only, so a
-    customer cannot learn of a note even through which of their tickets match."""
-    internal = "" if staff else " AND m.internal = 0"
-    parts, params = [], []
-    for index, term in enumerate(terms):
-        parts.append(f"SELECT rowid, {index}, bm25(tickets_fts) FROM tickets_fts WHERE tickets_fts MATCH ?")
-        parts.append(
-            f"SELECT m.ticket, {index}, bm25(messages_fts) FROM messages_fts"
-            f" JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?{internal}"
-        )
-        params += [term, term]
-    sql = (
-        f"WITH hits (number, word, score) AS ({' UNION ALL '.join(parts)}),"
-        " per_word AS (SELECT number, word, MIN(score) AS score FROM hits GROUP BY number, word),"
-        " best AS (SELECT number, SUM(score) AS score FROM per_word"
-        f" GROUP BY number HAVING COUNT(*) = {len(terms)}) "
+def _marks(values: list[int]) -> str:
+    return ",".join("?" * len(values))
+
+
+def search_everything(cx: sqlite3.Connection, terms: list[str]) -> dict[int, int]:
+    """Staff: tickets having every term somewhere (subject, any message, notes included),
+    mapped to how many terms their subject has."""
+    per_term: list[set[int]] = []
+    in_subject: list[set[int]] = []
+    complete: list[bool] = []
+    for term in terms:
+        subjects = [
+            r[0]
+            for r in cx.execute(
+                "SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                (term, RECENT),
+            )
+        ]
+        bodies = [
+            r[0]
+            for r in cx.execute(
+                "SELECT m.ticket FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+                " WHERE messages_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?",
+                (term, RECENT),
+            )
+        ]
+        per_term.append(set(subjects) | set(bodies))
+        in_subject.append(set(subjects))
+        complete.append(len(subjects) < RECENT and len(bodies) < RECENT)
+    found = set.intersection(*per_term)
+    if any(complete):
+        # A complete (rarer) term names every ticket it is in: check the other terms on those.
+        rarest = min((i for i, c in enumerate(complete) if c), key=lambda i: len(per_term[i]))
+        unchecked = sorted(per_term[rarest] - found)[-SCOPE_MESSAGES:]
+        if unchecked:
+            found |= set(search_tickets(cx, terms, unchecked, staff=True))
+    return {number: sum(number in s for s in in_subject) for number in found}
+
+
+def search_tickets(
+    cx: sqlite3.Connection, terms: list[str], numbers: list[int], staff: bool
+) -> dict[int, int]:
+    """Tickets among `numbers` having every term, looked up by rowid (cheap for exact terms);
+    internal notes count for staff only, so nobody learns of a note through a match."""
+    if not numbers:
+        return {}
+    internal = "" if staff else " AND internal = 0"
+    messages = dict(
+        cx.execute(
+            f"SELECT id, ticket FROM messages WHERE ticket IN ({_marks(numbers)}){internal}"
+            " ORDER BY id DESC LIMIT ?",
+            (*numbers, SCOPE_MESSAGES),
+        ).fetchall()
     )
-    return sql, params
+    ids = list(messages)
+    found: set[int] | None = None
+    subject_hits: dict[int, int] = {}
+    for term in terms:
+        subjects = {
+            r[0]
+            for r in cx.execute(
+                f"SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ? AND rowid IN ({_marks(numbers)})",
+                (term, *numbers),
+            )
+        }
+        bodies = (
+            {
+                messages[r[0]]
+                for r in cx.execute(
+                    f"SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({_marks(ids)})",
+                    (term, *ids),
+                )
+            }
+            if ids
+            else set()
+        )
+        for number in subjects:
+            subject_hits[number] = subject_hits.get(number, 0) + 1
+        hits = subjects | bodies
+        found = hits if found is None else found & hits
+        if not found:
+            return {}
+    return {number: subject_hits.get(number, 0) for number in found or ()}

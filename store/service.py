@@ -3,6 +3,7 @@ the ticket, its event and the notices the event yields together, or nothing."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -217,6 +218,9 @@ class Store(GuestAccess, Outbox, Subscriptions):
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
                 (number, subject, requester_id, guest, locale.value, now, now),
             )
+            cx.execute(
+                "INSERT INTO tickets_fts (rowid, words) VALUES (?, ?)", (number, search.index_words(subject))
+            )
             message_id = self._insert_message(number, author, guest, body, internal=False, now=now)
             infos = self._attach(number, message_id, files, now)
             self._record_event(
@@ -269,10 +273,25 @@ class Store(GuestAccess, Outbox, Subscriptions):
             params.append(canonical_email(wanted.assignee))
         sql, order = _SUMMARY_SQL, "t.updated_at DESC, t.number DESC"
         if wanted.search is not None:
-            cte, search_params = search.matching_tickets_sql(search.fts_terms(wanted.search), actor.is_staff)
-            sql = cte + _SUMMARY_SQL + " JOIN best ON best.number = t.number"
-            params = [*search_params, *params]
-            order = "best.score, " + order
+            terms = search.fts_terms(wanted.search)
+            if actor.is_staff and wanted.requester is None:
+                hits = search.search_everything(self.cx, terms)
+            else:  # a customer's, a guest's or one requester's tickets: look at each of them
+                scope = self.cx.execute(
+                    "SELECT t.number FROM tickets t"
+                    + (" WHERE " + " AND ".join(where) if where else "")
+                    + " ORDER BY t.updated_at DESC LIMIT ?",
+                    (*params, search.SCOPE_MESSAGES),
+                ).fetchall()
+                hits = search.search_tickets(self.cx, terms, [row[0] for row in scope], actor.is_staff)
+            sql = (
+                "WITH best (number, score) AS (SELECT json_extract(value, '$[0]'),"
+                " json_extract(value, '$[1]') FROM json_each(?)) "
+                + _SUMMARY_SQL
+                + " JOIN best ON best.number = t.number"
+            )
+            params = [json.dumps(list(hits.items())), *params]
+            order = "best.score DESC, " + order
         sql += (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}"
         if wanted.limit > 0:
             sql += f" LIMIT {int(wanted.limit)}"
@@ -557,6 +576,10 @@ class Store(GuestAccess, Outbox, Subscriptions):
             (number, author.id if author else None, email, int(internal), body, now),
         )
         assert cursor.lastrowid is not None
+        self.cx.execute(
+            "INSERT INTO messages_fts (rowid, words) VALUES (?, ?)",
+            (cursor.lastrowid, search.index_words(body)),
+        )
         return cursor.lastrowid
 
     def _touch(self, number: int, now: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import socket
 import threading
@@ -48,6 +49,7 @@ class SmtpPeer:
         self.answers: deque[str] = deque()
         self.lock = threading.Lock()
         self.delay = 0.0
+        self.arrivals: dict[str, float] = {}  # Message-ID -> when it arrived (perf_counter)
         peer = self
 
         class Handler:
@@ -59,7 +61,11 @@ class SmtpPeer:
                 with peer.lock:
                     answer = peer.answers.popleft() if peer.answers else "250 OK"
                     if answer.startswith("250"):
-                        peer.received.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
+                        data = bytes(envelope.original_content)
+                        peer.received.append((list(envelope.rcpt_tos), data))
+                        found = re.search(rb"^Message-ID: (\S+)", data, re.MULTILINE | re.IGNORECASE)
+                        if found:
+                            peer.arrivals[found.group(1).decode()] = time.perf_counter()
                 return answer
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -142,11 +148,15 @@ class PushPeer:
     errors: list[str] = field(default_factory=list)
     hang_seconds: float = 0.0
     expected_public_key: str | None = None
+    decrypt: bool = True  # False: just count (for throughput, where decrypting would be the bottleneck)
+    accepted: int = 0
 
     def start(self) -> PushPeer:
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real push services do
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
@@ -155,7 +165,9 @@ class PushPeer:
                 if peer.hang_seconds:
                     time.sleep(peer.hang_seconds)
                 status, extra = peer.answer_for(self.path)
-                if status in (200, 201, 202):
+                if status in (200, 201, 202) and not peer.decrypt:
+                    peer.accepted += 1
+                elif status in (200, 201, 202):
                     try:
                         peer.accept(self.path, body, {k.lower(): v for k, v in self.headers.items()})
                     except Exception as error:  # a bad request is what the test wants to see

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from daemon.dispatch import GROUP
 from store import config
 from store.service import Store
 from tests.conftest import Home, smtp_config
@@ -115,7 +116,8 @@ def test_sigkill_mid_batch_then_restart_delivers_everything(team: Home, smtp: Sm
     ids = Counter(smtp.message_ids())
     assert len(ids) == 100
     duplicates = sum(count - 1 for count in ids.values())
-    assert duplicates <= 1
+    assert duplicates <= GROUP  # only sends not yet recorded when it died, with the same Message-ID
+    assert all(count <= 2 for count in ids.values())
     assert team.count_where("notices", "state = 'sent'") == 100
 
 

@@ -30,8 +30,8 @@ EXPECTED_TABLES = {
     "daemon_heartbeats": "owner pid host started_at beat_at stopped_at".split(),
     "blobs": "sha256 size media_type created_at".split(),
     "attachments": "id message_id ticket sha256 name size media_type created_at".split(),
-    "tickets_fts": ["subject"],
-    "messages_fts": ["body"],
+    "tickets_fts": ["words"],
+    "messages_fts": ["words"],
 }
 FTS_SHADOWS = {f"{t}_fts_{s}" for t in ("tickets", "messages") for s in ("data", "idx", "docsize", "config")}
 
