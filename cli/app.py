@@ -74,11 +74,16 @@ class Globals:
         self.acting_as = acting_as
         self.guest_session = guest_session
         self._store: Any = None
+        self._config: Any = None
 
     def config(self) -> Any:
         from store import config
 
-        return config.load(self.config_path, self.db_path)
+        if self._config is None:
+            self._config = config.load(self.config_path, self.db_path)
+            for warning in self._config.warnings:
+                typer.echo(f"Warning: {warning}", err=True)
+        return self._config
 
     def store(self) -> Any:
         """The store, opened (and migrated) on first use; closed when the command ends."""

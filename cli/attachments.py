@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from store.errors import SupportError
 from store.text import ticket_number
 
 app = group("Files attached to tickets: list and download them.")
-ATTACH = typer.Option(None, "--attach", help="Attach a file (repeat for several).")
 
 
 def read_uploads(paths: list[str] | None, store: Any) -> list[Upload]:
@@ -80,6 +78,8 @@ def get(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Download an attachment of a ticket you may view."""
+    import shutil
+
     attachment, source = ctx.obj.store().open_attachment(ctx.obj.actor(), attachment_id)
     try:
         blob = source.open("rb")

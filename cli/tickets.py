@@ -5,13 +5,13 @@ from __future__ import annotations
 import typer
 
 from cli import render
-from cli.attachments import ATTACH, read_uploads
 from cli.inputs import read_body
 from store.lifecycle import ReplyIntent
 from store.models import Locale, Status
 from store.text import ticket_number
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+ATTACH = typer.Option(None, "--attach", help="Attach a file (repeat for several).")
 BODY = typer.Option(None, "--body", help="The text.")
 BODY_FILE = typer.Option(None, "--body-file", help="Read the text from FILE (- for standard input).")
 TICKET = typer.Argument(..., help="Ticket number: 12345 or #12345.")
@@ -28,6 +28,8 @@ def create(
     as_json: bool = JSON,
 ) -> None:
     """Open a ticket, as the --as account or as a guest."""
+    from cli.attachments import read_uploads
+
     store = ctx.obj.store()
     text = read_body(body, body_file)
     created = store.create_ticket(
@@ -108,6 +110,8 @@ def reply(
     )
     number = ticket_number(ticket)
     text = read_body(body, body_file)
+    from cli.attachments import read_uploads
+
     store = ctx.obj.store()
     replied = store.reply(ctx.obj.actor(), number, text, internal, intent, read_uploads(attach, store))
     t = replied.ticket

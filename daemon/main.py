@@ -87,8 +87,14 @@ class Daemon:
 
     def cleanup(self) -> None:
         codes, sessions = self.store().purge_guest_secrets()
-        if codes or sessions:
-            log.info("cleanup: %d expired codes and %d expired sessions removed", codes, sessions)
+        orphans = self.store().sweep_orphan_files()
+        if codes or sessions or orphans:
+            log.info(
+                "cleanup: %d expired codes, %d expired sessions and %d orphan files removed",
+                codes,
+                sessions,
+                orphans,
+            )
 
     def heartbeat(self, stopped: bool = False) -> None:
         self.store().beat(self.owner, os.getpid(), socket.gethostname(), stopped)

@@ -4,10 +4,10 @@ rules it must pass. Files are stored once per content hash, outside anything ser
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -105,6 +105,8 @@ def check(upload: Upload, allowed: Sequence[str], max_bytes: int) -> CheckedFile
     claimed = next((kind for kind, names in EXTENSIONS.items() if extension in names), None)
     if extension and claimed != media_type:
         raise UsageError(f"attachment {shown!r}: its content is {media_type}, not what .{extension} says")
+    import hashlib
+
     return CheckedFile(name, upload.data, size, media_type, hashlib.sha256(upload.data).hexdigest())
 
 
@@ -141,6 +143,29 @@ class BlobStore:
             os.fsync(handle.fileno())
         os.replace(partial, final)
         return True
+
+    def sweep(self, cx: sqlite3.Connection, older_than_seconds: float) -> int:
+        """Remove files no row refers to: left by a process killed between writing a file and
+        committing its row. Only old ones, so a message being written right now keeps its files."""
+        if not self.root.exists():
+            return 0
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.root.glob("*/*"):
+            name = path.name.split(".")[1] if path.name.startswith(".") else path.name
+            try:
+                if path.stat().st_mtime > cutoff:
+                    continue
+            except FileNotFoundError:
+                continue
+            with db.write(cx):
+                if (
+                    path.name.startswith(".")
+                    or not cx.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (name,)).fetchone()
+                ):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     def forget_unreferenced(self, cx: sqlite3.Connection, created: Sequence[str]) -> None:
         """After a refused message: remove the files it created that no row refers to.

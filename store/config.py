@@ -7,9 +7,7 @@ and config.example.toml print above it, so the docs cannot drift from the code.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -21,6 +19,7 @@ APP_NAME = "support"
 SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
     "store": {
         "path": ("", "SQLite file. Empty: support.db in data_dir. --db / SUPPORT_DB win."),
+        "busy_timeout_ms": (10_000, "How long a command waits for another process's write to finish."),
         "data_dir": (
             "",
             "Store, attachments, outbox and generated secrets. Empty: the user's data directory.",
@@ -118,6 +117,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
 }
 
 RANGES: dict[tuple[str, str], tuple[int, int]] = {
+    ("store", "busy_timeout_ms"): (5_000, 600_000),
     ("guest", "code_digits"): (6, 10),
     ("guest", "code_max_tries"): (1, 100),
     ("guest", "code_ttl_minutes"): (1, 24 * 60),
@@ -138,6 +138,7 @@ class Config(NamedTuple):
     values: dict[str, dict[str, Any]]
     data_dir: Path
     db_path: Path
+    warnings: tuple[str, ...] = ()
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
@@ -172,6 +173,8 @@ class Config(NamedTuple):
         except FileNotFoundError:
             pass
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        import secrets
+
         value = secrets.token_urlsafe(32).encode()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -220,23 +223,50 @@ def load(explicit: str | None = None, db_override: str | None = None) -> Config:
     raw: dict[str, Any] = {}
     source: Path | None = None
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-        source = path
+        data = path.read_bytes()
     except FileNotFoundError:
         if required:
             raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path}: {error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config file {path}: not UTF-8 text") from None
     except OSError as error:
         raise ConfigError(f"config file {path}: {error.strerror}") from None
+    else:
+        import tomllib  # 2 ms: only when there is a file to read
+
+        try:
+            raw = tomllib.loads(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"config file {path}: not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {path}: {error}") from None
+        source = path
     values = validate(raw, path)
     data_dir = Path(values["store"]["data_dir"]) if values["store"]["data_dir"] else default_data_dir()
     db = db_override or os.environ.get("SUPPORT_DB") or values["store"]["path"]
     db_path = Path(db) if db else data_dir / "support.db"
-    return Config(source=source, values=values, data_dir=data_dir.expanduser(), db_path=db_path.expanduser())
+    return Config(
+        source=source,
+        values=values,
+        data_dir=data_dir.expanduser(),
+        db_path=db_path.expanduser(),
+        warnings=tuple(_exposed_secrets(source, values)),
+    )
+
+
+SECRET_KEYS = (("secrets", "server_secret"), ("push", "vapid_private_key"))
+
+
+def _exposed_secrets(source: Path | None, values: dict[str, dict[str, Any]]) -> list[str]:
+    """A config that holds secrets must be readable by its owner only."""
+    if source is None:
+        return []
+    held = [f"[{s}] {k}" for s, k in SECRET_KEYS if values[s][k]]
+    try:
+        mode = source.stat().st_mode
+    except OSError:
+        return []
+    if held and mode & 0o077:
+        return [f"{source} holds secrets ({', '.join(held)}) but others may read it: chmod 600 {source}"]
+    return []
 
 
 def validate(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,7 @@ from store.errors import StoreBusy, SupportError
 BUSY_TIMEOUT_MS = 10_000
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN ourselves, so a read-modify-write is never a
@@ -20,9 +20,9 @@ def connect(path: Path) -> sqlite3.Connection:
         # check_same_thread=False: the daemon closes its per-thread connections from the
         # main thread after the worker threads are done; no connection is shared concurrently.
         cx = sqlite3.connect(
-            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            path, isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False
         )
-        cx.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cx.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         mode = cx.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode != "wal":
             raise SupportError(f"cannot open the store at {path}: WAL mode unavailable ({mode})")
@@ -70,8 +70,8 @@ def busy_or_error(error: sqlite3.OperationalError) -> SupportError:
     text = str(error)
     if "locked" in text or "busy" in text:
         return StoreBusy(
-            f"the store is busy: another process held it for over "
-            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was changed, try again"
+            "the store is busy: another process held it longer than the busy timeout;"
+            " nothing was changed, try again"
         )
     if "readonly" in text or "read-only" in text:
         return SupportError(f"the store cannot be written: {text}")

@@ -13,10 +13,7 @@ Built for an attacker who knows ticket numbers and can script thousands of tries
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import re
-import secrets
 import sqlite3
 from datetime import timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -48,6 +45,11 @@ def _b64(data: bytes) -> str:
 
 
 def _mac(secret: bytes, *parts: object) -> bytes:
+    # hashlib, hmac and secrets load OpenSSL (~3 ms): imported when guest access is used,
+    # never on `support list`'s path.
+    import hashlib
+    import hmac
+
     return hmac.new(secret, "\x00".join(str(p) for p in parts).encode(), hashlib.sha256).digest()
 
 
@@ -66,6 +68,8 @@ def session_hash(secret: bytes, token: str) -> str:
 
 def seal(secret: bytes, plaintext: str) -> str:
     """Encrypt a code for the daemon's eyes only; the row never holds it in clear."""
+    import secrets
+
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     nonce = secrets.token_bytes(12)
@@ -114,6 +118,8 @@ class GuestAccess:
 
     def _ticket_for_link(self, link: str) -> sqlite3.Row | None:
         """The guest ticket a link names, if its token is current; None for anything else."""
+        import hmac
+
         parsed = parse_link(link, self.config.text("links", "guest_url"))
         if parsed is None:
             return None
@@ -134,6 +140,8 @@ class GuestAccess:
 
     def request_code(self, link: str) -> str:
         """Queue a code e-mail if the link is valid and limits allow; the answer never varies."""
+        import secrets
+
         settings = self._guest_settings()
         secret = self.config.server_secret()
         now = clock.now()
@@ -182,6 +190,9 @@ class GuestAccess:
 
     def verify_code(self, link: str, code: str) -> GuestSession:
         """A session for the right code; Refused with how many tries are left otherwise."""
+        import hmac
+        import secrets
+
         settings = self._guest_settings()
         secret = self.config.server_secret()
         now = clock.now()

@@ -8,7 +8,6 @@ lives here and nowhere else.
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
@@ -99,10 +98,12 @@ _ROW_SQL = (
 )
 
 
-def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+def backoff_seconds(attempts: int, base: float, cap: float) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2^(attempts-1))]."""
+    import random  # loads hashlib: only the daemon needs it
+
     ceiling = min(cap, base * 2 ** max(attempts - 1, 0))
-    return (rng or random).uniform(0, ceiling)
+    return random.uniform(0, ceiling)
 
 
 class Outbox:

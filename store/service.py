@@ -80,7 +80,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
 
     @classmethod
     def open(cls, config: Config, migrate: bool = True) -> Store:
-        cx = db.connect(config.db_path)
+        cx = db.connect(config.db_path, config.number("store", "busy_timeout_ms"))
         try:
             if migrate and migrations.pending_names(cx):
                 migrations.apply(cx)
@@ -526,6 +526,9 @@ class Store(GuestAccess, Outbox, Subscriptions):
                 (number,),
             ).fetchall()
         return [_attachment(row) for row in rows]
+
+    def sweep_orphan_files(self, older_than_seconds: float = 3600) -> int:
+        return attachments.BlobStore(self.config.attachments_dir).sweep(self.cx, older_than_seconds)
 
     def open_attachment(self, actor: Actor, attachment_id: int) -> tuple[attachments.Attachment, Path]:
         """The attachment and its file, for whoever may view its message; else NotFound."""

@@ -23,6 +23,9 @@ from tests.peers import PushPeer, SmtpPeer
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="run the long sweeps too")
+    parser.addoption(
+        "--crash-iterations", default=150, type=int, help="kills in the crash sweep (default 150)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
