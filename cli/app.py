@@ -105,10 +105,13 @@ class Globals:
             self._store.close()
             self._store = None
 
-    def require_operator(self) -> Any:
+    def check_operator(self) -> None:
         """For operator commands: refuse guest sessions and non-admin identities."""
         if self.guest_session is not None or self.acting_as is not None:
             self.store().require_operator(self.actor())
+
+    def require_operator(self) -> Any:
+        self.check_operator()
         return self.store()
 
 

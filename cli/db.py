@@ -15,6 +15,8 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     """Show the store's path and which migrations are applied or pending."""
     from store.service import Store
 
+    ctx.obj.check_operator()
+    ctx.obj.close_store()  # status and migrate open the store themselves, unmigrated
     store = Store.open(ctx.obj.config(), migrate=False)
     try:
         schema = store.schema_status()
@@ -35,6 +37,8 @@ def migrate(ctx: typer.Context) -> None:
     """Apply pending migrations (opening the store does this too)."""
     from store.service import Store
 
+    ctx.obj.check_operator()
+    ctx.obj.close_store()  # status and migrate open the store themselves, unmigrated
     store = Store.open(ctx.obj.config(), migrate=False)
     try:
         applied = store.migrate()
@@ -82,7 +86,7 @@ def restore(
 
     from store import backup as backups
 
-    ctx.obj.require_operator()
+    ctx.obj.check_operator()
     ctx.obj.close_store()  # our own connection would make the store look in use
     config = ctx.obj.config()
     result = backups.restore(Path(source), config.db_path, config.attachments_dir, force)

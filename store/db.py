@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Conne
             path, isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False
         )
         cx.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        mode = cx.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _wal(cx, busy_timeout_ms)
         if mode != "wal":
             raise SupportError(f"cannot open the store at {path}: WAL mode unavailable ({mode})")
         cx.execute("PRAGMA synchronous = FULL")
@@ -35,6 +36,23 @@ def connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Conne
         raise SupportError(f"cannot open the store at {path}: {error.strerror}") from None
     cx.row_factory = sqlite3.Row
     return cx
+
+
+def _wal(cx: sqlite3.Connection, busy_timeout_ms: int) -> str:
+    """WAL is a property of the file: set it once. Switching does not always wait in the busy
+    handler (two processes creating a new store at once got "database is locked"), so retry."""
+    mode: str = cx.execute("PRAGMA journal_mode").fetchone()[0]
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while mode != "wal":
+        try:
+            mode = cx.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+        else:
+            break
+    return mode
 
 
 @contextmanager

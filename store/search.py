@@ -29,7 +29,8 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 MAX_WORDS = 16
 MIN_STEM = 4
 RECENT = 5000  # postings per word looked at, newest first, for words more common than this
-SCOPE_MESSAGES = 5000  # newest messages looked at for a customer, a guest or --requester
+CHECK_AT_MOST = 100  # newest tickets checked one by one (by rowid) for the other words
+SCOPE_MESSAGES = 500  # newest messages looked at when checking tickets one by one
 # Ukrainian inflectional endings, longest first.
 _UK_ENDINGS = sorted(
     """ією ами ями ого ому ими ців ові еві ах ях ії ія ію ам ям ом ем ою ею ий ій их іх ім ої ів
@@ -67,9 +68,18 @@ def _marks(values: list[int]) -> str:
     return ",".join("?" * len(values))
 
 
-def search_everything(cx: sqlite3.Connection, terms: list[str]) -> dict[int, int]:
-    """Staff: tickets having every term somewhere (subject, any message, notes included),
-    mapped to how many terms their subject has."""
+def recent_matches(
+    cx: sqlite3.Connection, terms: list[str], staff: bool, allowed: set[int] | None
+) -> tuple[dict[int, int], bool]:
+    """Tickets having every term somewhere (subject or any visible message), mapped to how
+    many terms their subject has, and whether the answer is complete.
+
+    Each term is looked up among its RECENT newest postings. A term with fewer postings than
+    that was looked up completely, so every ticket with all terms is among its tickets: those
+    are checked for the other terms, and the answer is complete. `allowed` limits the answer
+    to a customer's, a guest's or one requester's tickets.
+    """
+    internal = "" if staff else " AND m.internal = 0"
     per_term: list[set[int]] = []
     in_subject: list[set[int]] = []
     complete: list[bool] = []
@@ -85,21 +95,20 @@ def search_everything(cx: sqlite3.Connection, terms: list[str]) -> dict[int, int
             r[0]
             for r in cx.execute(
                 "SELECT m.ticket FROM messages_fts f JOIN messages m ON m.id = f.rowid"
-                " WHERE messages_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?",
+                f" WHERE messages_fts MATCH ?{internal} ORDER BY f.rowid DESC LIMIT ?",
                 (term, RECENT),
             )
         ]
-        per_term.append(set(subjects) | set(bodies))
+        found = set(subjects) | set(bodies)
+        per_term.append(found if allowed is None else found & allowed)
         in_subject.append(set(subjects))
         complete.append(len(subjects) < RECENT and len(bodies) < RECENT)
     found = set.intersection(*per_term)
     if any(complete):
-        # A complete (rarer) term names every ticket it is in: check the other terms on those.
         rarest = min((i for i, c in enumerate(complete) if c), key=lambda i: len(per_term[i]))
-        unchecked = sorted(per_term[rarest] - found)[-SCOPE_MESSAGES:]
-        if unchecked:
-            found |= set(search_tickets(cx, terms, unchecked, staff=True))
-    return {number: sum(number in s for s in in_subject) for number in found}
+        unchecked = sorted(per_term[rarest] - found)[-CHECK_AT_MOST:]
+        found |= set(search_tickets(cx, terms, unchecked, staff))
+    return {number: sum(number in s for s in in_subject) for number in found}, any(complete)
 
 
 def search_tickets(

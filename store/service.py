@@ -174,6 +174,8 @@ class Store(GuestAccess, Outbox, Subscriptions):
 
     @staticmethod
     def _require_account(actor: Actor) -> Account:
+        if actor.kind is ActorKind.GUEST:
+            raise Forbidden("a guest session may only view, reply to and download from its ticket")
         if actor.account is None:
             raise UsageError("this command needs --as EMAIL (the account acting)")
         return actor.account
@@ -274,16 +276,25 @@ class Store(GuestAccess, Outbox, Subscriptions):
         sql, order = _SUMMARY_SQL, "t.updated_at DESC, t.number DESC"
         if wanted.search is not None:
             terms = search.fts_terms(wanted.search)
-            if actor.is_staff and wanted.requester is None:
-                hits = search.search_everything(self.cx, terms)
-            else:  # a customer's, a guest's or one requester's tickets: look at each of them
-                scope = self.cx.execute(
-                    "SELECT t.number FROM tickets t"
-                    + (" WHERE " + " AND ".join(where) if where else "")
-                    + " ORDER BY t.updated_at DESC LIMIT ?",
-                    (*params, search.SCOPE_MESSAGES),
-                ).fetchall()
-                hits = search.search_tickets(self.cx, terms, [row[0] for row in scope], actor.is_staff)
+            allowed: set[int] | None = None
+            scope: list[int] = []
+            if not actor.is_staff or wanted.requester is not None:
+                # A customer's, a guest's or one requester's tickets, newest first.
+                scope = [
+                    row[0]
+                    for row in self.cx.execute(
+                        "SELECT t.number FROM tickets t"
+                        + (" WHERE " + " AND ".join(where) if where else "")
+                        + " ORDER BY t.updated_at DESC",
+                        params,
+                    )
+                ]
+                allowed = set(scope)
+            hits, complete = search.recent_matches(self.cx, terms, actor.is_staff, allowed)
+            if allowed is not None and not complete:
+                # Only common words: the scope's own newest tickets may hold matches that
+                # everybody's newest postings crowded out.
+                hits |= search.search_tickets(self.cx, terms, scope[: search.CHECK_AT_MOST], actor.is_staff)
             sql = (
                 "WITH best (number, score) AS (SELECT json_extract(value, '$[0]'),"
                 " json_extract(value, '$[1]') FROM json_each(?)) "
@@ -550,6 +561,8 @@ class Store(GuestAccess, Outbox, Subscriptions):
 
     def _visible_row(self, actor: Actor, number: int) -> sqlite3.Row:
         """The ticket row if `actor` may see it; otherwise the same NotFound as a missing one."""
+        if actor.kind is ActorKind.OPERATOR:
+            raise UsageError("this command needs --as EMAIL (or --guest-session)")
         row: sqlite3.Row | None = self.cx.execute(
             "SELECT * FROM tickets WHERE number = ?", (number,)
         ).fetchone()

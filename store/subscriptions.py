@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from store import clock, db
 from store.errors import Forbidden, NotFound, UsageError
-from store.models import Actor, ActorKind
+from store.models import Account, Actor, ActorKind
 
 if TYPE_CHECKING:
     from store.config import Config
@@ -65,8 +65,7 @@ class Subscriptions:
     config: Config
 
     def subscribe(self, actor: Actor, text: str) -> PushSubscription:
-        if actor.kind not in (ActorKind.CUSTOMER, ActorKind.STAFF) or actor.account is None:
-            raise Forbidden("push subscriptions belong to an account: use --as EMAIL")
+        account = _account_of(actor)
         endpoint, p256dh, auth = parse_subscription(text, self.config.values["push"]["allow_http_endpoints"])
         with db.write(self.cx) as cx:
             # The same browser subscribing again (or for another account) replaces the old row.
@@ -74,28 +73,34 @@ class Subscriptions:
             cursor = cx.execute(
                 "INSERT INTO push_subscriptions (account_id, endpoint, p256dh, auth, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (actor.account.id, endpoint, p256dh, auth, clock.now_text()),
+                (account.id, endpoint, p256dh, auth, clock.now_text()),
             )
             assert cursor.lastrowid is not None
-        return PushSubscription(cursor.lastrowid, actor.account.email, endpoint, clock.now_text())
+        return PushSubscription(cursor.lastrowid, account.email, endpoint, clock.now_text())
 
     def subscriptions(self, actor: Actor) -> list[PushSubscription]:
-        if actor.account is None:
-            raise Forbidden("push subscriptions belong to an account: use --as EMAIL")
+        account = _account_of(actor)
         rows = self.cx.execute(
             "SELECT s.id, a.email, s.endpoint, s.created_at FROM push_subscriptions s"
             " JOIN accounts a ON a.id = s.account_id WHERE s.account_id = ? ORDER BY s.id",
-            (actor.account.id,),
+            (account.id,),
         ).fetchall()
         return [PushSubscription(*row) for row in rows]
 
     def unsubscribe(self, actor: Actor, subscription_id: int) -> None:
-        if actor.account is None:
-            raise Forbidden("push subscriptions belong to an account: use --as EMAIL")
+        account = _account_of(actor)
         with db.write(self.cx) as cx:
             deleted = cx.execute(
                 "DELETE FROM push_subscriptions WHERE id = ? AND account_id = ?",
-                (subscription_id, actor.account.id),
+                (subscription_id, account.id),
             ).rowcount
         if not deleted:
             raise NotFound("subscription", subscription_id)
+
+
+def _account_of(actor: Actor) -> Account:
+    if actor.kind is ActorKind.GUEST:
+        raise Forbidden("a guest session may only view, reply to and download from its ticket")
+    if actor.account is None:
+        raise UsageError("push subscriptions belong to an account: use --as EMAIL")
+    return actor.account

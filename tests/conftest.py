@@ -134,6 +134,14 @@ class Home:
         return int(self.ok(*args).json()["number"])
 
 
+@pytest.fixture(autouse=True)
+def real_clock() -> Iterator[None]:
+    """Every test starts on real time, whatever an earlier one froze."""
+    clock.set_now(None)
+    yield
+    clock.set_now(None)
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     for name in list(os.environ):

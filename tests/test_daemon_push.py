@@ -145,7 +145,7 @@ def test_subscription_commands_and_refusals(pushing: Home, push: PushPeer) -> No
         assert message in result.stderr
         assert pushing.count("push_subscriptions") == before
     assert "removed" in pushing.ok("--as", "olena@example.com", "push", "remove", str(sub_id)).stdout
-    assert pushing.refused(1, "push", "list").exit_code == 1  # an account's, not the operator's
+    assert "use --as EMAIL" in pushing.refused(2, "push", "list").stderr  # an account's, not the operator's
 
 
 def test_http_endpoints_are_refused_by_default(team: Home, push: PushPeer) -> None:
