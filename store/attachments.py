@@ -63,6 +63,13 @@ class Attachment(NamedTuple):
 def clean_filename(raw: str) -> str:
     """The name to display and save as: no path, no control or bidi characters, bounded."""
     name = unicodedata.normalize("NFC", raw.replace("\\", "/").rsplit("/", 1)[-1])
+    # Control, format (bidi, zero-width, soft hyphen), private-use and unassigned characters,
+    # and line separators: none belongs in a name shown to people.
+    name = "".join(
+        ch
+        for ch in name
+        if unicodedata.category(ch)[0] != "C" and unicodedata.category(ch) not in ("Zl", "Zp")
+    )
     name = _UNSAFE_NAME.sub("", name).strip().lstrip(".").strip()
     if not name:
         return "attachment"

@@ -44,7 +44,7 @@ def clean_subject(raw: str, limit: int) -> str:
     text = unicodedata.normalize("NFC", raw).strip()
     if not text:
         raise UsageError("the subject is empty")
-    if _LINE_BREAKS.search(text) or _CONTROL.search(text):
+    if _LINE_BREAKS.search(text) or _CONTROL.search(text) or "\t" in text:
         raise UsageError("the subject must be one line without control characters")
     if len(text) > limit:
         raise UsageError(f"the subject is {len(text)} characters long; the limit is {limit}")
@@ -66,7 +66,7 @@ def clean_body(raw: str, limit: int) -> str:
 
 def clean_name(raw: str) -> str:
     text = unicodedata.normalize("NFC", raw).strip()
-    if _LINE_BREAKS.search(text) or _CONTROL.search(text):
+    if _LINE_BREAKS.search(text) or _CONTROL.search(text) or "\t" in text:
         raise UsageError("the name must be one line without control characters")
     if len(text) > 100:
         raise UsageError("the name is longer than 100 characters")

@@ -28,6 +28,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import HealthCheck, settings
+
+    checks = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    settings.register_profile(
+        "ci", max_examples=200, derandomize=True, deadline=None, suppress_health_check=checks
+    )
+    settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=checks)
+    settings.load_profile("long" if config.getoption("--slow") else "ci")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--slow"):
         return

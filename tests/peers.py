@@ -49,6 +49,7 @@ class SmtpPeer:
         self.answers: deque[str] = deque()
         self.lock = threading.Lock()
         self.delay = 0.0
+        self.attempts = 0
         self.arrivals: dict[str, float] = {}  # Message-ID -> when it arrived (perf_counter)
         peer = self
 
@@ -60,6 +61,11 @@ class SmtpPeer:
                     await asyncio.sleep(peer.delay)
                 with peer.lock:
                     answer = peer.answers.popleft() if peer.answers else "250 OK"
+                    peer.attempts += 1
+                if answer == "DROP":  # hang up in the middle of DATA, before any reply
+                    server.transport.abort()
+                    return "421 gone"
+                with peer.lock:
                     if answer.startswith("250"):
                         data = bytes(envelope.original_content)
                         peer.received.append((list(envelope.rcpt_tos), data))
@@ -243,3 +249,29 @@ def verify_vapid(authorization: str, origin: str) -> dict[str, Any]:
     assert time.time() < claims["exp"] <= time.time() + 24 * 3600, claims
     assert urlsplit(claims["sub"]).scheme in ("mailto", "https"), claims
     return claims
+
+
+class SilentPeer:
+    """Accepts TCP connections on 127.0.0.1 and never says a word (a hung SMTP server)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.port: int = self.socket.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def stop(self) -> None:
+        self.socket.close()
+        for connection in self.held:
+            connection.close()

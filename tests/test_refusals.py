@@ -31,6 +31,7 @@ def assert_refused_and_unchanged(
         ("line\nbreak", "the subject must be one line"),
         ("Bcc: x\r\nInjected: y", "the subject must be one line"),
         ("bidi \u202etxt.exe", "control characters"),
+        ("tab\tinside", "control characters"),
     ],
 )
 def test_bad_subjects(team: Home, subject: str, message: str) -> None:
