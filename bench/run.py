@@ -335,12 +335,14 @@ def bench_daemon(results: dict[str, Any], n: int = 3000) -> None:
             _, email_kb = run_once([SUPPORT, "daemon", "run", "--once"], env)
             email_s = time.perf_counter() - started
             assert len(smtp.received) == n, len(smtp.received)
+            email_times = sorted(smtp.arrivals.values())
             for i in range(n):
                 store.create_ticket(pushed, f"p{i}", "x")
             started = time.perf_counter()
             _, push_kb = run_once([SUPPORT, "daemon", "run", "--once"], env)
             push_s = time.perf_counter() - started
             assert push.accepted == n, push.accepted
+            push_times = sorted(push.arrivals)
 
             # Latency: a committed status change to the message at the SMTP server, with the
             # daemon running and idle-polling in between.
@@ -373,6 +375,8 @@ def bench_daemon(results: dict[str, Any], n: int = 3000) -> None:
         "n": n,
         "emails_per_s": n / email_s,
         "pushes_per_s": n / push_s,
+        "emails_steady_per_s": (n - 1) / (email_times[-1] - email_times[0]),
+        "pushes_steady_per_s": (n - 1) / (push_times[-1] - push_times[0]),
         "latency_p50_ms": statistics.median(latencies),
         "latency_p99_ms": latencies[int(len(latencies) * 0.99) - 1],
         "latency_n": len(latencies),
@@ -448,8 +452,10 @@ def report(results: dict[str, Any]) -> str:
             "",
             "| what | figure |",
             "| --- | ---: |",
-            f"| e-mails/s to aiosmtpd ({d['n']:,} notices, `daemon run --once`, start-up included) | {d['emails_per_s']:,.0f} |",
-            f"| pushes/s to a local push service ({d['n']:,} notices, encrypted and VAPID-signed) | {d['pushes_per_s']:,.0f} |",
+            f"| e-mails/s to aiosmtpd, first to last arrival ({d['n']:,} notices) | {d['emails_steady_per_s']:,.0f} |",
+            f"| e-mails/s, whole `daemon run --once` with its start-up | {d['emails_per_s']:,.0f} |",
+            f"| pushes/s to a local push service, first to last arrival (encrypted, VAPID-signed) | {d['pushes_steady_per_s']:,.0f} |",
+            f"| pushes/s, whole `daemon run --once` with its start-up | {d['pushes_per_s']:,.0f} |",
             f"| latency, committed status change to SMTP server, p50 | {d['latency_p50_ms']:.0f} ms |",
             f"| latency p99 ({d['latency_n']} changes, 50 ms apart) | {d['latency_p99_ms']:.0f} ms |",
             f"| daemon peak memory | {d['peak_kb'] / 1024:.1f} MB |",

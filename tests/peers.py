@@ -156,6 +156,7 @@ class PushPeer:
     expected_public_key: str | None = None
     decrypt: bool = True  # False: just count (for throughput, where decrypting would be the bottleneck)
     accepted: int = 0
+    arrivals: list[float] = field(default_factory=list)  # perf_counter of each accepted push
 
     def start(self) -> PushPeer:
         peer = self
@@ -173,6 +174,7 @@ class PushPeer:
                 status, extra = peer.answer_for(self.path)
                 if status in (200, 201, 202) and not peer.decrypt:
                     peer.accepted += 1
+                    peer.arrivals.append(time.perf_counter())
                 elif status in (200, 201, 202):
                     try:
                         peer.accept(self.path, body, {k.lower(): v for k, v in self.headers.items()})

@@ -81,3 +81,23 @@ def test_generated_secret_is_private_and_stable(home: Home) -> None:
     first = loaded.server_secret()
     assert first == config.load().server_secret()
     assert stat.S_IMODE((loaded.data_dir / "secret").stat().st_mode) == 0o600
+
+
+def test_a_world_readable_config_with_secrets_draws_a_warning(home: Home) -> None:
+    home.ok("init")
+    path = home.config_dir / "config.toml"
+    quiet = home.ok("user", "list")
+    assert "Warning" not in quiet.stderr
+    path.chmod(0o644)
+    warned = home.ok("user", "list")
+    assert warned.stderr.startswith(f"Warning: {path} holds secrets")
+    assert "chmod 600" in warned.stderr
+    secret = tomllib.loads(path.read_text(encoding="utf-8"))["secrets"]["server_secret"]
+    assert secret not in warned.stderr
+
+
+def test_a_world_readable_config_without_secrets_is_fine(home: Home, tmp_path: Path) -> None:
+    path = tmp_path / "plain.toml"
+    path.write_text("[limits]\nsubject_max_chars = 100\n", encoding="utf-8")
+    path.chmod(0o644)
+    assert "Warning" not in home.ok("--config", str(path), "user", "list").stderr

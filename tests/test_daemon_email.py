@@ -206,3 +206,19 @@ def test_scheduled_rules(team: Home) -> None:
     assert ("system", "awaiting_info", "resolved") in events and ("system", "resolved", "closed") in events
     subjects = [str(m["Subject"]) for m in team.outbox()]
     assert f"Your support ticket #{waiting} is waiting for your answer" in subjects
+
+
+def test_subjects_from_another_front_end_cannot_inject_headers(team: Home, smtp: SmtpPeer) -> None:
+    team.write_config({"email": smtp_config(smtp)})
+    number = team.create("bob@example.com", "plain")
+    with closing(sqlite3.connect(team.db_path)) as cx, cx:
+        cx.execute(
+            "UPDATE tickets SET subject = ? WHERE number = ?",
+            ("x\r\nBcc: victim@example.org\r\n\r\nbody", number),
+        )
+    team.deliver()
+    message = smtp.wait_for(1)[0]
+    assert message["Bcc"] is None and smtp.received[0][0] == ["bob@example.com"]
+    assert str(message["Subject"]) == f"We received your support ticket #{number}"
+    text, html = parts(message)
+    assert "victim@example.org" in text and "victim@example.org" in html  # only ever body text

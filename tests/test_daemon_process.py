@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from daemon.dispatch import GROUP
 from store import config
@@ -137,3 +140,30 @@ def test_two_daemons_never_send_one_notice_twice(team: Home, smtp: SmtpPeer) -> 
     assert len(ids) == 200 and len(set(ids)) == 200
     owners = team.sql("SELECT COUNT(*) FROM daemon_heartbeats WHERE stopped_at IS NOT NULL")
     assert owners == [(2,)]
+
+
+def test_repeated_sigkills_at_random_points(
+    team: Home, smtp: SmtpPeer, request: pytest.FixtureRequest
+) -> None:
+    """Kill the daemon again and again mid-batch; restart it each time. Everything arrives;
+    a duplicate only ever comes from a kill's window, with the same Message-ID."""
+    kills = 3 if not request.config.getoption("--slow") else 20
+    configure(team, smtp, lease=1)
+    fill(team, 150)
+    smtp.delay = 0.005
+    rng = random.Random(7)
+    for _ in range(kills):
+        daemon = start(team)
+        try:
+            time.sleep(rng.uniform(0.4, 0.9))
+            os.kill(daemon.pid, signal.SIGKILL)
+            daemon.wait(timeout=5)
+        finally:
+            daemon.kill()
+        time.sleep(1.1)  # leases expire
+    smtp.delay = 0
+    team.deliver()
+    ids = Counter(smtp.message_ids())
+    assert len(ids) == 150
+    assert sum(count - 1 for count in ids.values()) <= GROUP * kills
+    assert team.count_where("notices", "state = 'sent'") == 150
