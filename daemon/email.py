@@ -133,6 +133,19 @@ class SmtpTransport:
 
         email = self.config.values["email"]
         user = email["smtp_user"]
+        security = email["smtp_security"]
+        connection = {
+            "host": email["smtp_host"],
+            "port": email["smtp_port"],
+            "smtp_ssl": security == "tls",
+            "smtp_starttls": security == "starttls",
+            "soft_email_validation": False,
+            "timeout": email["timeout_seconds"],
+        }
+        if email["smtp_oauth2_file"]:
+            client = yagmail.SMTP(user=user or None, oauth2_file=email["smtp_oauth2_file"], **connection)
+            client.login()
+            return client
         password = os.environ.get(email["smtp_password_env"]) if email["smtp_password_env"] else None
         if user and password is None:
             # yagmail's own fallback would prompt on a terminal: never in a daemon.
@@ -143,17 +156,8 @@ class SmtpTransport:
             password = keyring.get_password("yagmail", user) if keyring is not None else None
             if password is None:
                 raise SmtpSetupError(f"no SMTP password: set ${email['smtp_password_env']} or the keyring")
-        security = email["smtp_security"]
         client = yagmail.SMTP(
-            user=user or email["from_address"],
-            password=password,
-            host=email["smtp_host"],
-            port=email["smtp_port"],
-            smtp_ssl=security == "tls",
-            smtp_starttls=security == "starttls",
-            smtp_skip_login=not user,
-            soft_email_validation=False,
-            timeout=email["timeout_seconds"],
+            user=user or email["from_address"], password=password, smtp_skip_login=not user, **connection
         )
         client.login()
         return client

@@ -95,6 +95,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
             "SUPPORT_SMTP_PASSWORD",
             "Environment variable holding the SMTP password.",
         ),
+        "smtp_oauth2_file": ("", "Gmail OAuth2 credentials file (yagmail's format). Empty: password login."),
         "timeout_seconds": (30, "Give up on a silent SMTP server after this long."),
     },
     "push": {
