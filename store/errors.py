@@ -44,6 +44,13 @@ class Forbidden(SupportError):
     exit_code = 1
 
 
+class GuestOnlyTicket(Forbidden):
+    """A guest session is scoped to one ticket: view, reply, attachments, nothing else."""
+
+    def __init__(self) -> None:
+        super().__init__("a guest session may only view, reply to and download from its ticket")
+
+
 class ConfigError(SupportError):
     pass
 

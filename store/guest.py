@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from store import clock, db
-from store.errors import Forbidden, NotFound, Refused
+from store.errors import GuestOnlyTicket, NotFound, Refused
 from store.models import Actor, ActorKind
 
 if TYPE_CHECKING:
@@ -290,7 +290,7 @@ class GuestAccess:
     def _staff_guest_ticket(self, actor: Actor, number: int) -> sqlite3.Row:
         """Guest access is managed by staff and the operator; others learn nothing."""
         if actor.kind is ActorKind.GUEST:
-            raise Forbidden("a guest session may only view, reply to and download from its ticket")
+            raise GuestOnlyTicket()
         row: sqlite3.Row | None = self.cx.execute(
             "SELECT number, guest_email, link_version FROM tickets WHERE number = ?", (number,)
         ).fetchone()

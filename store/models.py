@@ -96,6 +96,16 @@ class Actor(NamedTuple):
     def is_staff(self) -> bool:
         return self.kind is ActorKind.STAFF
 
+    def acting_account(self, needed_for: str) -> Account:
+        """The account behind this actor, for commands that act on an account's own data."""
+        from store.errors import GuestOnlyTicket, UsageError
+
+        if self.kind is ActorKind.GUEST:
+            raise GuestOnlyTicket()
+        if self.account is None:
+            raise UsageError(f"{needed_for}: use --as EMAIL")
+        return self.account
+
     @property
     def label(self) -> str:
         if self.account is not None:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from store import attachments, clock, db, lifecycle, migrations, search
 from store.attachments import Upload
 from store.config import Config
-from store.errors import Forbidden, NotFound, Refused, SupportError, UsageError
+from store.errors import Forbidden, GuestOnlyTicket, NotFound, Refused, SupportError, UsageError
 from store.guest import GuestAccess
 from store.lifecycle import Reason, ReplyIntent
 from store.models import (
@@ -134,7 +134,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
         push_notices: bool | None = None,
         locale: Locale | None = None,
     ) -> Account:
-        account = self._require_account(actor)
+        account = actor.acting_account("preferences belong to an account")
         changes = {
             "email_notices": None if email_notices is None else int(email_notices),
             "push_notices": None if push_notices is None else int(push_notices),
@@ -165,20 +165,12 @@ class Store(GuestAccess, Outbox, Subscriptions):
         if actor.account is not None and actor.account.role is Role.ADMIN:
             return
         if actor.kind is ActorKind.GUEST:
-            raise Forbidden("a guest session may only view, reply to and download from its ticket")
+            raise GuestOnlyTicket()
         raise Forbidden("only the operator (no --as) or an admin may do this")
 
     def _account_where(self, where: str, value: object) -> Account | None:
         row = self.cx.execute(f"SELECT * FROM accounts WHERE {where}", (value,)).fetchone()
         return _account(row) if row else None
-
-    @staticmethod
-    def _require_account(actor: Actor) -> Account:
-        if actor.kind is ActorKind.GUEST:
-            raise Forbidden("a guest session may only view, reply to and download from its ticket")
-        if actor.account is None:
-            raise UsageError("this command needs --as EMAIL (the account acting)")
-        return actor.account
 
     # -- tickets ------------------------------------------------------------------------
 
@@ -196,7 +188,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
         body = clean_body(body, limits["body_max_chars"])
         files = attachments.check_all(uploads, self.config.values["attachments"])
         if actor.kind is ActorKind.GUEST:
-            raise Forbidden("a guest session may only view, reply to and download from its ticket")
+            raise GuestOnlyTicket()
         if guest_email is not None:
             if actor.kind is not ActorKind.OPERATOR:
                 raise UsageError("--guest-email is for guests: leave out --as")

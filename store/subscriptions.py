@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from store import clock, db
-from store.errors import Forbidden, NotFound, UsageError
-from store.models import Account, Actor, ActorKind
+from store.errors import NotFound, UsageError
+from store.models import Actor
 
 if TYPE_CHECKING:
     from store.config import Config
@@ -65,7 +65,7 @@ class Subscriptions:
     config: Config
 
     def subscribe(self, actor: Actor, text: str) -> PushSubscription:
-        account = _account_of(actor)
+        account = actor.acting_account("push subscriptions belong to an account")
         endpoint, p256dh, auth = parse_subscription(text, self.config.values["push"]["allow_http_endpoints"])
         with db.write(self.cx) as cx:
             # The same browser subscribing again (or for another account) replaces the old row.
@@ -79,7 +79,7 @@ class Subscriptions:
         return PushSubscription(cursor.lastrowid, account.email, endpoint, clock.now_text())
 
     def subscriptions(self, actor: Actor) -> list[PushSubscription]:
-        account = _account_of(actor)
+        account = actor.acting_account("push subscriptions belong to an account")
         rows = self.cx.execute(
             "SELECT s.id, a.email, s.endpoint, s.created_at FROM push_subscriptions s"
             " JOIN accounts a ON a.id = s.account_id WHERE s.account_id = ? ORDER BY s.id",
@@ -88,7 +88,7 @@ class Subscriptions:
         return [PushSubscription(*row) for row in rows]
 
     def unsubscribe(self, actor: Actor, subscription_id: int) -> None:
-        account = _account_of(actor)
+        account = actor.acting_account("push subscriptions belong to an account")
         with db.write(self.cx) as cx:
             deleted = cx.execute(
                 "DELETE FROM push_subscriptions WHERE id = ? AND account_id = ?",
@@ -96,11 +96,3 @@ class Subscriptions:
             ).rowcount
         if not deleted:
             raise NotFound("subscription", subscription_id)
-
-
-def _account_of(actor: Actor) -> Account:
-    if actor.kind is ActorKind.GUEST:
-        raise Forbidden("a guest session may only view, reply to and download from its ticket")
-    if actor.account is None:
-        raise UsageError("push subscriptions belong to an account: use --as EMAIL")
-    return actor.account

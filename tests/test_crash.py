@@ -67,36 +67,23 @@ def child(home: Home, seed: int, report_fd: int) -> None:
             if done:
                 out.write(json.dumps({"op": "message", "number": number, "marker": marker}) + "\n")
                 if done["previous_status"] != done["status"]:
-                    out.write(
-                        json.dumps(
-                            {
-                                "op": "status",
-                                "number": number,
-                                "from": done["previous_status"],
-                                "to": done["status"],
-                            }
-                        )
-                        + "\n"
-                    )
+                    report_status(out, number, done)
         elif kind == "status":
             target = rng.choice(["open", "in_progress", "answered", "awaiting_info", "resolved", "closed"])
             done = cli(*staff, "status", str(number), target, "--json")
             if done and done["changed"]:
-                out.write(
-                    json.dumps(
-                        {
-                            "op": "status",
-                            "number": number,
-                            "from": done["previous_status"],
-                            "to": done["status"],
-                        }
-                    )
-                    + "\n"
-                )
+                report_status(out, number, done)
         else:
             done = cli(*staff, "assign", str(number), rng.choice(STAFF), "--json")
             if done:
                 out.write(json.dumps({"op": "assign", "number": number, "to": done["assignee"]}) + "\n")
+
+
+def report_status(out: Any, number: int, done: dict[str, Any]) -> None:
+    out.write(
+        json.dumps({"op": "status", "number": number, "from": done["previous_status"], "to": done["status"]})
+    )
+    out.write("\n")
 
 
 def check_store(home: Home, reported: list[dict[str, Any]]) -> None:
