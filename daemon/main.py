@@ -45,8 +45,6 @@ class Daemon:
         self.local = threading.local()
         self.senders = Senders(config)
         self.batch_size = config.number("delivery", "batch_size")
-        self._last_version: int | None = None
-        self._next_due: str | None = None
         self._stores: list[Store] = []
         self._lock = threading.Lock()
 
@@ -63,16 +61,20 @@ class Daemon:
     # -- the jobs ------------------------------------------------------------------------
 
     def dispatch(self) -> int:
-        """Send what is due. Idle ticks cost one PRAGMA data_version and a comparison."""
+        """Send what is due. Idle ticks cost one PRAGMA data_version and a comparison.
+
+        data_version counts commits seen by one connection, so what was last seen is kept
+        beside that connection (jobs may run on any pool thread, each with its own)."""
         store = self.store()
         version = store.data_version()
-        now = clock.now_text()
-        if version == self._last_version and (self._next_due is None or self._next_due > now):
+        seen, due = getattr(self.local, "seen", None), getattr(self.local, "due", None)
+        if version == seen and (due is None or due > clock.now_text()):
             return 0
-        self._last_version = version
         sent = drain(store, self.senders, self.owner, self.batch_size, self.stop)
-        self._next_due = store.next_due()
-        self._last_version = store.data_version()
+        self.local.due = store.next_due()
+        # The version from before the drain: a commit by anyone else since then, however
+        # late in the drain, makes the next tick look again.
+        self.local.seen = version
         return sent
 
     def rules(self) -> None:
