@@ -222,3 +222,14 @@ def test_subjects_from_another_front_end_cannot_inject_headers(team: Home, smtp:
     assert str(message["Subject"]) == f"We received your support ticket #{number}"
     text, html = parts(message)
     assert "victim@example.org" in text and "victim@example.org" in html  # only ever body text
+
+
+def test_an_internationalised_address_over_smtp(team: Home, smtp: SmtpPeer) -> None:
+    """yagmail's own composition crashes on such addresses; ours goes out with SMTPUTF8."""
+    team.write_config({"email": smtp_config(smtp)})
+    number = team.create(None, "Пароль", "текст", guest_email="Іван@Пошта.укр", locale="uk")
+    team.deliver()
+    message = smtp.wait_for(1)[0]
+    assert smtp.received[0][0] == ["іван@пошта.укр"]
+    assert "іван@пошта.укр" in str(message["To"])
+    assert str(message["Subject"]) == f"Ми отримали ваше звернення в підтримку № {number}"
