@@ -11,6 +11,7 @@ import typer
 
 from cli import render
 from cli.common import group
+from store import files
 from store.attachments import Upload
 from store.errors import SupportError
 from store.text import ticket_number
@@ -91,14 +92,6 @@ def get(
             sys.stdout.buffer.flush()
             return
         target = Path(output) if output else Path(attachment.name)
-        # O_EXCL: never overwrite without --force; O_NOFOLLOW: never write through a symlink.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
-        try:
-            fd = os.open(target, flags, 0o644)
-        except FileExistsError:
-            raise SupportError(f"{target} exists; use --force to overwrite it") from None
-        except OSError as error:
-            raise SupportError(f"cannot write {target}: {error.strerror}") from None
-        with os.fdopen(fd, "wb") as out:
+        with os.fdopen(files.create(target, force, 0o644), "wb") as out:
             shutil.copyfileobj(blob, out)
     typer.echo(f"Wrote {target} ({render.size(attachment.size)}, {attachment.media_type}).")

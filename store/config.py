@@ -321,14 +321,8 @@ def render(overrides: dict[str, dict[str, Any]] | None = None) -> str:
 
 def write_new(path: Path, text: str, force: bool) -> None:
     """Write the config readable by its owner only, never briefly readable by others."""
+    from store import files
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise ConfigError(f"{path} exists; use --force to overwrite it") from None
-    except OSError as error:
-        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with os.fdopen(files.create(path, force, 0o600), "w", encoding="utf-8") as handle:
         handle.write(text)
