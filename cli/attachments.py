@@ -47,25 +47,20 @@ def list_attachments(
 ) -> None:
     """List the attachments of a ticket you may view."""
     found = ctx.obj.store().list_attachments(ctx.obj.actor(), ticket_number(ticket))
-    if as_json:
-        render.emit_json([render.attachment_json(a) for a in found])
-        return
-    if not found:
-        render.note("No attachments.")
-        return
-    render.table(
+    render.listing(
+        found,
+        as_json,
+        render.attachment_json,
         ["ID", "NAME", "SIZE", "TYPE", "MESSAGE", "ADDED"],
-        [
-            [
-                str(a.id),
-                render.clip(a.name, 40),
-                render.size(a.size),
-                a.media_type,
-                str(a.message_id) + (" (internal)" if a.internal else ""),
-                render.short_time(a.created_at),
-            ]
-            for a in found
+        lambda a: [
+            str(a.id),
+            render.clip(a.name, 40),
+            render.size(a.size),
+            a.media_type,
+            str(a.message_id) + (" (internal)" if a.internal else ""),
+            render.short_time(a.created_at),
         ],
+        "No attachments.",
     )
 
 

@@ -6,10 +6,12 @@ import typer
 
 from cli import render
 from cli.common import group
+from store.models import NoticeState
 
 app = group("The notification daemon: run it, see how it is doing.")
 outbox = group("Notices waiting, retrying, sent or dead.")
-STATES = ("pending", "retrying", "sending", "sent", "dead", "dropped")
+# What `outbox list --state` takes: the stored states, and "retrying" (pending after a failure).
+STATES = (*(state.value for state in NoticeState), "retrying")
 
 
 @app.command("run")
@@ -74,27 +76,22 @@ def list_notices(
     if state is not None and state not in STATES:
         raise typer.BadParameter(f"--state must be one of {', '.join(STATES)}")
     rows = ctx.obj.require_operator().outbox_list(state, limit)
-    if as_json:
-        render.emit_json([render.notice_json(r) for r in rows])
-        return
-    if not rows:
-        render.note("No notices.")
-        return
-    render.table(
+    render.listing(
+        rows,
+        as_json,
+        render.notice_json,
         ["ID", "TICKET", "CHANNEL", "KIND", "STATE", "TRIES", "NEXT / SENT", "LAST ERROR"],
-        [
-            [
-                str(r.id),
-                f"#{r.ticket}",
-                r.channel,
-                r.kind,
-                r.state,
-                str(r.attempts),
-                render.short_time(r.sent_at or r.next_attempt_at),
-                render.clip(r.last_error or "-", 40),
-            ]
-            for r in rows
+        lambda r: [
+            str(r.id),
+            f"#{r.ticket}",
+            r.channel,
+            r.kind,
+            r.state,
+            str(r.attempts),
+            render.short_time(r.sent_at or r.next_attempt_at),
+            render.clip(r.last_error or "-", 40),
         ],
+        "No notices.",
     )
 
 

@@ -24,7 +24,7 @@ def keygen(
     from store import config
 
     path, _ = config.find_config_path(ctx.obj.config_path)
-    current = config.load(ctx.obj.config_path, ctx.obj.db_path)
+    current = ctx.obj.config()
     if current.text("push", "vapid_private_key") and not force:
         raise ConfigError(f"{path} already has VAPID keys; use --force to replace them")
     private_pem, public_b64 = generate_keys()
@@ -67,15 +67,13 @@ def list_subscriptions(
 ) -> None:
     """List the acting account's push subscriptions."""
     subscriptions = ctx.obj.store().subscriptions(ctx.obj.actor())
-    if as_json:
-        render.emit_json([render.subscription_json(s) for s in subscriptions])
-        return
-    if not subscriptions:
-        render.note("No push subscriptions.")
-        return
-    render.table(
+    render.listing(
+        subscriptions,
+        as_json,
+        render.subscription_json,
         ["ID", "ENDPOINT", "SINCE"],
-        [[str(s.id), render.clip(s.endpoint, 60), render.short_time(s.created_at)] for s in subscriptions],
+        lambda s: [str(s.id), render.clip(s.endpoint, 60), render.short_time(s.created_at)],
+        "No push subscriptions.",
     )
 
 

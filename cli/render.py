@@ -6,12 +6,14 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import typer
 
 from store.models import Account, Event, Message, TicketSummary, TicketView
+
+T = TypeVar("T")
 
 
 def color_enabled() -> bool:
@@ -52,6 +54,24 @@ def clip(text: str, limit: int) -> str:
             break
         out.append(ch)
     return "".join(out) + "…"
+
+
+def listing(
+    items: Sequence[T],
+    as_json: bool,
+    to_json: Callable[[T], dict[str, Any]],
+    headers: Sequence[str],
+    to_row: Callable[[T], Sequence[str]],
+    empty: str,
+) -> None:
+    """A list for scripts (a JSON array, empty or not) or for people (a table, or a note on
+    stderr when there is nothing, so stdout stays clean)."""
+    if as_json:
+        emit_json([to_json(item) for item in items])
+    elif not items:
+        note(empty)
+    else:
+        table(headers, [to_row(item) for item in items])
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -136,24 +156,18 @@ def account_json(a: Account) -> dict[str, Any]:
     }
 
 
-def ticket_table(tickets: Sequence[TicketSummary]) -> None:
-    if not tickets:
-        note("No tickets.")
-        return
-    table(
-        ["TICKET", "STATUS", "UPDATED", "REQUESTER", "ASSIGNEE", "SUBJECT"],
-        [
-            [
-                f"#{t.number}",
-                t.status.value,
-                short_time(t.updated_at),
-                clip(t.requester, 28),
-                clip(t.assignee or "-", 24),
-                clip(t.subject, 50),
-            ]
-            for t in tickets
-        ],
-    )
+TICKET_HEADERS = ("TICKET", "STATUS", "UPDATED", "REQUESTER", "ASSIGNEE", "SUBJECT")
+
+
+def ticket_row(t: TicketSummary) -> list[str]:
+    return [
+        f"#{t.number}",
+        t.status.value,
+        short_time(t.updated_at),
+        clip(t.requester, 28),
+        clip(t.assignee or "-", 24),
+        clip(t.subject, 50),
+    ]
 
 
 def ticket_view(v: TicketView) -> None:

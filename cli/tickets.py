@@ -72,10 +72,9 @@ def list_tickets(
 
     wanted = TicketFilter(statuses_for(open_only, closed_only, status), requester, assignee, limit, search)
     tickets = ctx.obj.store().list_tickets(ctx.obj.actor(), wanted)
-    if as_json:
-        render.emit_json([render.ticket_json(t) for t in tickets])
-    else:
-        render.ticket_table(tickets)
+    render.listing(
+        tickets, as_json, render.ticket_json, render.TICKET_HEADERS, render.ticket_row, "No tickets."
+    )
 
 
 def view(ctx: typer.Context, ticket: str = TICKET, as_json: bool = JSON) -> None:

@@ -34,25 +34,19 @@ def list_accounts(
 ) -> None:
     """List accounts."""
     accounts = ctx.obj.require_operator().list_accounts()
-    if as_json:
-        render.emit_json([render.account_json(a) for a in accounts])
-        return
-    if not accounts:
-        render.note("No accounts.")
-        return
-    render.table(
+    render.listing(
+        accounts,
+        as_json,
+        render.account_json,
         ["EMAIL", "NAME", "ROLE", "LOCALE", "NOTICES"],
-        [
-            [
-                a.email,
-                a.name or "-",
-                a.role.value,
-                a.locale.value,
-                ",".join(c for c, on in (("email", a.email_notices), ("push", a.push_notices)) if on)
-                or "none",
-            ]
-            for a in accounts
+        lambda a: [
+            a.email,
+            a.name or "-",
+            a.role.value,
+            a.locale.value,
+            ",".join(c for c, on in (("email", a.email_notices), ("push", a.push_notices)) if on) or "none",
         ],
+        "No accounts.",
     )
 
 

@@ -11,7 +11,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from store import db
 from store.errors import UsageError
@@ -117,13 +117,12 @@ def check(upload: Upload, allowed: Sequence[str], max_bytes: int) -> CheckedFile
     return CheckedFile(name, upload.data, size, media_type, hashlib.sha256(upload.data).hexdigest())
 
 
-def check_all(uploads: Sequence[Upload], limits: dict[str, object]) -> list[CheckedFile]:
+def check_all(uploads: Sequence[Upload], limits: dict[str, Any]) -> list[CheckedFile]:
     """Every file of one message, checked before anything is written."""
-    max_files = int(str(limits["max_files_per_message"]))
+    max_files: int = limits["max_files_per_message"]
     if len(uploads) > max_files:
         raise UsageError(f"{len(uploads)} attachments; the limit is {max_files} per message")
-    allowed = [str(t) for t in limits["allowed_types"]]  # type: ignore[attr-defined]
-    return [check(upload, allowed, int(str(limits["max_file_bytes"]))) for upload in uploads]
+    return [check(upload, limits["allowed_types"], limits["max_file_bytes"]) for upload in uploads]
 
 
 class BlobStore:

@@ -34,10 +34,6 @@ class InvalidState(SupportError):
     exit_code = 5
 
 
-class RateLimited(SupportError):
-    exit_code = 6
-
-
 class Forbidden(SupportError):
     """The actor can see the ticket but their role may not do this."""
 

@@ -640,16 +640,8 @@ class Store(GuestAccess, Outbox, Subscriptions):
             ),
         )
         event_id = cursor.lastrowid
-        status = Status(
-            self.cx.execute("SELECT status FROM tickets WHERE number = ?", (number,)).fetchone()[0]
-        )
-        specs = notices_for(
-            kind,
-            reason,
-            status,
-            self._recipient(number),
-            actor.account.id if actor.account else None,
-        )
+        recipient, status = self._recipient(number)
+        specs = notices_for(kind, reason, status, recipient, actor.account.id if actor.account else None)
         self.cx.executemany(
             "INSERT INTO notices (event_id, ticket, channel, recipient, subscription_id, kind, status,"
             " locale, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -671,18 +663,22 @@ class Store(GuestAccess, Outbox, Subscriptions):
         )
         return len(specs)
 
-    def _recipient(self, number: int) -> Recipient:
+    def _recipient(self, number: int) -> tuple[Recipient, Status]:
+        """Who hears of the ticket's events, and the status it is in now."""
         row = self.cx.execute(
-            "SELECT t.guest_email, t.locale AS ticket_locale, a.* FROM tickets t"
+            "SELECT t.guest_email, t.locale AS ticket_locale, t.status AS ticket_status, a.* FROM tickets t"
             " LEFT JOIN accounts a ON a.id = t.requester_id WHERE t.number = ?",
             (number,),
         ).fetchone()
+        status = Status(row["ticket_status"])
         if row["guest_email"] is not None:
-            return Recipient(row["guest_email"], Locale(row["ticket_locale"]), True, None, True, False, ())
+            return Recipient(
+                row["guest_email"], Locale(row["ticket_locale"]), True, None, True, False, ()
+            ), status
         subscriptions = self.cx.execute(
             "SELECT id FROM push_subscriptions WHERE account_id = ? ORDER BY id", (row["id"],)
         ).fetchall()
-        return Recipient(
+        recipient = Recipient(
             row["email"],
             Locale(row["locale"]),
             False,
@@ -691,6 +687,7 @@ class Store(GuestAccess, Outbox, Subscriptions):
             bool(row["push_notices"]),
             tuple(s[0] for s in subscriptions),
         )
+        return recipient, status
 
 
 def _may_see(actor: Actor, row: sqlite3.Row) -> bool:
