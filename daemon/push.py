@@ -89,14 +89,11 @@ class PushSender:
         subscription = notice.subscription
         assert subscription is not None
         parts = urlsplit(subscription.endpoint)
-        # A fresh claims dict per call: pywebpush writes aud/exp into the one it is given.
-        claims = {
-            "sub": self.subject,
-            "aud": f"{parts.scheme}://{parts.netloc}",
-            "exp": int(time.time()) + 12 * 3600,
+        headers = {
+            **self.vapid_headers(f"{parts.scheme}://{parts.netloc}"),
+            "Urgency": self.urgency,
+            "Topic": topic(self.secret, notice.ticket),
         }
-        headers = dict(self.vapid.sign(claims))
-        headers.update({"Urgency": self.urgency, "Topic": topic(self.secret, notice.ticket)})
         info = {
             "endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},

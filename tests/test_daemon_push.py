@@ -166,3 +166,14 @@ def test_keygen_refuses_to_replace_keys_without_force(pushing: Home) -> None:
     after = tomllib.loads(path.read_text(encoding="utf-8"))
     assert after["push"]["allow_http_endpoints"] is True  # other settings survive
     assert after["push"]["vapid_private_key"] not in before
+
+
+def test_one_signed_vapid_header_per_push_service(pushing: Home, push: PushPeer) -> None:
+    subscribe(pushing, push, "phone")
+    subscribe(pushing, push, "tablet")
+    for _ in range(3):
+        pushing.create("olena@example.com")
+    pushing.deliver()
+    deliveries = push.wait_for(6)
+    assert push.errors == []  # each still verified: signature, aud, exp
+    assert len({d.headers["authorization"] for d in deliveries}) == 1
